@@ -1,0 +1,197 @@
+/* cli.c - flag parsing shared by the subcommands and the one way a SOURCE becomes a
+ * profile: read (file, URL, stdin), decode, subtract the base, prune as pprof does. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "diff.h"
+#include "fetch.h"
+
+void
+cli_common_init(struct cli_common *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->gran = GRAN_FUNCTIONS;
+    c->max_bytes = DECODE_DEFAULT_LIMIT;
+    c->timeout_ms = 60000;
+}
+
+/* The flag name in arg without its one or two dashes, and where "=value" starts. */
+static const char *
+flag_name(const char *arg, size_t *len)
+{
+    const char *eq;
+
+    if (arg[0] != '-' || arg[1] == '\0')
+        return NULL;
+    arg += arg[1] == '-' ? 2 : 1;
+    eq = strchr(arg, '=');
+    *len = eq ? (size_t)(eq - arg) : strlen(arg);
+    return arg;
+}
+
+int
+cli_value_flag(int argc, char **argv, int *i, const char *name, const char **val)
+{
+    size_t len;
+    const char *f = flag_name(argv[*i], &len);
+
+    if (f == NULL || len != strlen(name) || strncmp(f, name, len) != 0)
+        return 0;
+    if (f[len] == '=') {
+        *val = f + len + 1;
+    } else if (*i + 1 < argc) {
+        *val = argv[++*i];
+    } else {
+        fprintf(stderr, "heapwatch: flag -%s needs a value\n", name);
+        return -1;
+    }
+    (*i)++;
+    return 1;
+}
+
+int
+cli_bool_flag(char **argv, int i, const char *name, bool *on)
+{
+    size_t len;
+    const char *f = flag_name(argv[i], &len);
+
+    if (f == NULL || len != strlen(name) || strncmp(f, name, len) != 0)
+        return 0;
+    *on = f[len] != '=' || strcmp(f + len + 1, "true") == 0 || strcmp(f + len + 1, "1") == 0;
+    return 1;
+}
+
+bool
+cli_is_help(const char *arg)
+{
+    return strcmp(arg, "-h") == 0 || strcmp(arg, "-help") == 0 || strcmp(arg, "--help") == 0;
+}
+
+static int
+parse_size(const char *v, size_t *out)
+{
+    char *end;
+    unsigned long long n;
+
+    errno = 0;
+    n = strtoull(v, &end, 10);
+    if (errno != 0 || end == v || *end != '\0' || n == 0) {
+        fprintf(stderr, "heapwatch: bad byte count %s\n", v);
+        return -1;
+    }
+    *out = (size_t)n;
+    return 1;
+}
+
+int
+cli_common_flag(struct cli_common *c, int argc, char **argv, int *i)
+{
+    static const char *aliases[] = {"inuse_space", "inuse_objects", "alloc_space", "alloc_objects"};
+    static const struct { const char *name; enum granularity g; } grans[] = {
+        {"functions", GRAN_FUNCTIONS}, {"filefunctions", GRAN_FILEFUNCTIONS}, {"files", GRAN_FILES},
+        {"lines", GRAN_LINES},         {"addresses", GRAN_ADDRESSES},
+    };
+    const char *v;
+    bool on;
+    size_t k;
+    int r;
+
+    for (k = 0; k < 4; k++)
+        if (cli_bool_flag(argv, *i, aliases[k], &on)) {
+            c->sample_index = aliases[k];
+            return (*i)++, 1;
+        }
+    for (k = 0; k < 5; k++)
+        if (cli_bool_flag(argv, *i, grans[k].name, &on)) {
+            c->gran = grans[k].g;
+            return (*i)++, 1;
+        }
+    if ((r = cli_value_flag(argc, argv, i, "sample_index", &c->sample_index)) != 0 ||
+        (r = cli_value_flag(argc, argv, i, "base", &c->base)) != 0 ||
+        (r = cli_value_flag(argc, argv, i, "diff_base", &c->diff_base)) != 0)
+        return r;
+    if ((r = cli_value_flag(argc, argv, i, "max_bytes", &v)) != 0)
+        return r < 0 ? r : parse_size(v, &c->max_bytes);
+    if ((r = cli_value_flag(argc, argv, i, "timeout", &v)) != 0) {
+        size_t secs;
+        if (r < 0 || parse_size(v, &secs) < 0)
+            return -1;
+        c->timeout_ms = (long)secs * 1000;
+        return 1;
+    }
+    return 0;
+}
+
+/* Reads and decodes one SOURCE into arena a. */
+static int
+load_one(const struct cli_common *c, struct arena *a, const char *source, struct profile **out)
+{
+    struct fetch_opts fo = {.timeout_ms = c->timeout_ms};
+    struct errbuf eb = {{0}};
+    struct buf raw;
+    enum hw_err err;
+
+    buf_init(&raw, c->max_bytes);
+    err = source_read(source, &fo, &raw, &eb);
+    if (err == HW_TOOBIG)
+        errbuf_set(&eb, err, "input exceeds the limit of %zu bytes", c->max_bytes);
+    if (err == HW_OK)
+        err = profile_decode_in(a, raw.data, raw.len, out, &eb);
+    buf_reset(&raw);
+    if (err != HW_OK) {
+        fprintf(stderr, "heapwatch: %s: %s\n", source, errbuf_msg(&eb, err));
+        return EXIT_BADINPUT;
+    }
+    return EXIT_OK;
+}
+
+int
+cli_load(const struct cli_common *c, const char *source, struct profile **out, size_t *col)
+{
+    struct arena *a = arena_new(c->max_bytes);
+    const char *base = c->diff_base ? c->diff_base : c->base;
+    struct profile *p = NULL, *b = NULL;
+    struct errbuf eb = {{0}};
+    enum hw_err err;
+    int rc;
+
+    if (a == NULL) {
+        fprintf(stderr, "heapwatch: out of memory\n");
+        return EXIT_BADINPUT;
+    }
+    if ((rc = load_one(c, a, source, &p)) != EXIT_OK ||
+        (base != NULL && (rc = load_one(c, a, base, &b)) != EXIT_OK))
+        goto fail;
+    rc = EXIT_BADINPUT;
+    if (b != NULL && (err = profile_subtract(a, p, b, c->diff_base != NULL, &p, &eb)) != HW_OK)
+        goto report;
+    if ((err = profile_remove_uninteresting(p, &eb)) != HW_OK)
+        goto report;
+    if ((err = profile_sample_index(p, c->sample_index, col, &eb)) != HW_OK) {
+        if (err == HW_USAGE)
+            rc = EXIT_USAGE;
+        goto report;
+    }
+    *out = p;
+    return EXIT_OK;
+report:
+    fprintf(stderr, "heapwatch: %s: %s\n", source, errbuf_msg(&eb, err));
+fail:
+    arena_free(a);
+    return rc;
+}
+
+int
+cli_write_stdout(const void *data, size_t n)
+{
+    if (fwrite(data, 1, n, stdout) != n || fflush(stdout) != 0) {
+        fprintf(stderr, "heapwatch: writing output: %s\n", strerror(errno));
+        return EXIT_BADINPUT;
+    }
+    return EXIT_OK;
+}

@@ -1,0 +1,42 @@
+/* arena.h - one region per decoded profile: many small allocations, freed at once.
+ * The arena counts every byte it hands out against a limit, so a hostile input
+ * fails with HW_TOOBIG in bounded memory instead of exhausting the machine. */
+#ifndef HW_ARENA_H
+#define HW_ARENA_H
+
+#include <stddef.h>
+
+#include "hw_err.h"
+
+struct arena; /* opaque */
+
+/* A new arena that refuses to hand out more than limit bytes in all (0: no limit).
+ * NULL when even the arena itself cannot be allocated. */
+struct arena *arena_new(size_t limit);
+
+/* Releases everything allocated from a. arena_free(NULL) is a no-op. */
+void arena_free(struct arena *a);
+
+/* n bytes aligned for any type, or NULL once the limit is reached or memory runs out;
+ * arena_error() then tells which. The memory is not zeroed. */
+void *arena_alloc(struct arena *a, size_t n);
+
+/* Zeroed storage for n elements of size bytes, NULL on overflow, limit or no memory. */
+void *arena_calloc(struct arena *a, size_t n, size_t size);
+
+/* Grows the allocation p (of old bytes) to n bytes, in place when p is the latest
+ * allocation, otherwise by copying. p may be NULL. The old storage is not reused. */
+void *arena_realloc(struct arena *a, void *p, size_t old, size_t n);
+
+/* A NUL-terminated copy of the n bytes at s. */
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+char *arena_strdup(struct arena *a, const char *s);
+
+/* HW_TOOBIG if an allocation failed on the limit, HW_NOMEM if malloc failed, else HW_OK. */
+enum hw_err arena_error(const struct arena *a);
+
+/* Bytes handed out so far, and the limit (0: none). */
+size_t arena_used(const struct arena *a);
+size_t arena_limit(const struct arena *a);
+
+#endif
