@@ -175,6 +175,28 @@ arena_realloc(struct arena *a, void *p, size_t old, size_t n)
     return q;
 }
 
+void
+arena_release(struct arena *a, void *p)
+{
+    struct chunk **pp;
+    int looked = 0;
+
+    if (p == NULL)
+        return;
+    /* Scratch is freed soon after it was taken, so only the newest large chunks are
+     * looked at; this keeps a free of a small block (the common case) cheap. */
+    for (pp = &a->big; *pp != NULL && looked++ < 8; pp = &(*pp)->next) {
+        struct chunk *c = *pp;
+
+        if ((void *)c->data == p) {
+            *pp = c->next;
+            a->used -= c->size;
+            free(c);
+            return;
+        }
+    }
+}
+
 char *
 arena_strndup(struct arena *a, const char *s, size_t n)
 {

@@ -28,6 +28,11 @@ void *arena_calloc(struct arena *a, size_t n, size_t size);
  * allocation, otherwise by copying. p may be NULL. The old storage is not reused. */
 void *arena_realloc(struct arena *a, void *p, size_t old, size_t n);
 
+/* Gives back p if it was a large allocation (one with a chunk of its own); other
+ * pointers are left alone, as they share chunks. For libraries that free their
+ * scratch memory (protobuf-c's unpack slabs). */
+void arena_release(struct arena *a, void *p);
+
 /* A NUL-terminated copy of the n bytes at s. */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_strdup(struct arena *a, const char *s);

@@ -38,9 +38,10 @@ buf_reserve(struct buf *b, size_t n)
     }
     if (want + 1 <= b->cap)
         return HW_OK;
-    cap = b->cap ? b->cap : 256;
-    while (cap < want + 1)
-        cap = cap > SIZE_MAX / 2 ? want + 1 : cap * 2;
+    /* Doubling keeps appends amortised; a larger request is taken as it is. */
+    cap = b->cap == 0 ? 256 : b->cap > SIZE_MAX / 2 ? SIZE_MAX : b->cap * 2;
+    if (cap < want + 1)
+        cap = want + 1;
     if ((p = realloc(b->data, cap)) == NULL)
         return HW_NOMEM;
     b->data = p;

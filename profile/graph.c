@@ -32,6 +32,18 @@ struct builder {
     uint32_t *stamp;
     struct eslot *edges;
     size_t emask, nedges;
+    struct group *groups; /* samples with identical stacks, values summed */
+    size_t ngroups;
+};
+
+/* Every contribution of a sample to the graph is linear in its value, so samples
+ * with the same stack (Go heap profiles have one per size bucket) can be added up
+ * first and walked once. A group whose members were all zero is skipped, as pprof
+ * skips zero samples. */
+struct group {
+    const struct sample *s;
+    int64_t w;
+    bool nonzero;
 };
 
 void
@@ -108,7 +120,16 @@ static struct eslot *
 edge_slot(struct builder *b, uint32_t src, uint32_t dst)
 {
     uint64_t key = ((uint64_t)src + 1) << 32 | ((uint64_t)dst + 1);
-    size_t h = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 20) & b->emask;
+    uint64_t x = key;
+    size_t h;
+
+    /* splitmix64's finaliser: both node ids reach the low bits used by the mask. */
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    h = (size_t)x & b->emask;
 
     while (b->edges[h].key != 0 && b->edges[h].key != key)
         h = (h + 1) & b->emask;
@@ -160,14 +181,70 @@ add_edge(struct builder *b, uint32_t src, uint32_t dst, int64_t w, bool residual
     return HW_OK;
 }
 
-/* One pass over the samples, counting only frames whose id is kept (kept NULL: all).
- * Dropped frames between two kept ones make the edge residual; a dropped leaf means
- * the sample has no flat node, as in pprof. */
+static uint64_t
+stack_hash(const struct sample *s)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ s->nlocs;
+    size_t i;
+
+    for (i = 0; i < s->nlocs; i++) {
+        h ^= (uint64_t)(uintptr_t)s->locs[i];
+        h *= 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    return h;
+}
+
+static bool
+same_stack(const struct sample *x, const struct sample *y)
+{
+    return x->nlocs == y->nlocs && memcmp(x->locs, y->locs, x->nlocs * sizeof(*x->locs)) == 0;
+}
+
 static enum hw_err
-build_pass(struct builder *b, const bool *kept)
+group_samples(struct builder *b)
 {
     const struct profile *p = b->p;
-    size_t i, k, col = b->o->col;
+    size_t i, cap = 16, col = b->o->col;
+    uint32_t *slots;
+
+    while (cap < p->nsamples * 2)
+        cap *= 2;
+    b->groups = arena_alloc(b->a, (p->nsamples + 1) * sizeof(*b->groups));
+    if (b->groups == NULL || (slots = calloc(cap, sizeof(*slots))) == NULL)
+        return b->groups == NULL ? arena_error(b->a) : HW_NOMEM;
+    for (i = 0; i < p->nsamples; i++) {
+        const struct sample *s = &p->samples[i];
+        size_t h = (size_t)stack_hash(s) & (cap - 1);
+        struct group *g = NULL;
+
+        if (s->values[col] == 0)
+            continue;
+        for (; slots[h] != 0; h = (h + 1) & (cap - 1))
+            if (same_stack(b->groups[slots[h] - 1].s, s)) {
+                g = &b->groups[slots[h] - 1];
+                break;
+            }
+        if (g == NULL) {
+            g = &b->groups[b->ngroups++];
+            *g = (struct group){s, 0, true};
+            slots[h] = (uint32_t)b->ngroups;
+        }
+        g->w = (int64_t)((uint64_t)g->w + (uint64_t)s->values[col]);
+    }
+    free(slots);
+    return HW_OK;
+}
+
+/* One pass over the stacks, counting only frames whose id is kept (kept NULL: all).
+ * Dropped frames between two kept ones make the edge residual; a dropped leaf means
+ * the sample has no flat node, as in pprof. Edges are only counted when asked for:
+ * the first pass only decides which nodes survive the node fraction. */
+static enum hw_err
+build_pass(struct builder *b, const bool *kept, bool edges)
+{
+    const struct profile *p = b->p;
+    size_t i, k;
     uint32_t cur = 0;
     enum hw_err err;
 
@@ -176,14 +253,12 @@ build_pass(struct builder *b, const bool *kept)
     memset(b->stamp, 0, b->ninfo * sizeof(*b->stamp));
     memset(b->edges, 0, (b->emask + 1) * sizeof(*b->edges));
     b->nedges = 0;
-    for (i = 0; i < p->nsamples; i++) {
-        const struct sample *s = &p->samples[i];
-        int64_t w = s->values[col];
+    for (i = 0; i < b->ngroups; i++) {
+        const struct sample *s = b->groups[i].s;
+        int64_t w = b->groups[i].w;
         long parent = -1;
         bool residual = false;
 
-        if (w == 0)
-            continue;
         cur++;
         for (k = s->nlocs; k-- > 0;) {
             size_t li = (size_t)(s->locs[k] - p->locations);
@@ -200,7 +275,7 @@ build_pass(struct builder *b, const bool *kept)
                     b->stamp[id] = cur;
                     b->cum[id] += w;
                 }
-                if (parent >= 0 && (uint32_t)parent != id &&
+                if (edges && parent >= 0 && (uint32_t)parent != id &&
                     (err = add_edge(b, (uint32_t)parent, id, w, residual, x != hi - 1, cur)) != HW_OK)
                     return err;
                 parent = id;
@@ -314,7 +389,7 @@ trim(struct builder *b, struct graph *g, uint32_t *ids, size_t *nids, int64_t *e
 
     if (kept == NULL)
         return arena_error(b->a);
-    if ((err = build_pass(b, NULL)) != HW_OK)
+    if ((err = build_pass(b, NULL, false)) != HW_OK)
         return err;
     n = present_nodes(b, ids);
     for (i = 0; i < n; i++)
@@ -328,17 +403,17 @@ trim(struct builder *b, struct graph *g, uint32_t *ids, size_t *nids, int64_t *e
         if (m != n) {
             g->dropped_nodes = n - m;
             keep_only(kept, b->ninfo, ids, m);
-            if ((err = build_pass(b, kept)) != HW_OK)
-                return err;
-            n = present_nodes(b, ids);
         }
     }
+    if ((err = build_pass(b, g->dropped_nodes ? kept : NULL, true)) != HW_OK)
+        return err;
+    n = present_nodes(b, ids);
     g->orig_count = n;
     if ((err = sort_nodes(b, ids, n)) != HW_OK)
         return err;
     if (o->node_count > 0 && (size_t)o->node_count < n) {
         keep_only(kept, b->ninfo, ids, (size_t)o->node_count);
-        if ((err = build_pass(b, kept)) != HW_OK)
+        if ((err = build_pass(b, kept, true)) != HW_OK)
             return err;
         n = present_nodes(b, ids);
         if ((err = sort_nodes(b, ids, n)) != HW_OK)
@@ -420,6 +495,10 @@ graph_build(struct arena *a, const struct profile *p, const struct graph_opts *o
     b.emask = 1023;
     if ((b.edges = calloc(b.emask + 1, sizeof(*b.edges))) == NULL)
         return HW_NOMEM;
+    if ((err = group_samples(&b)) != HW_OK) {
+        free(b.edges);
+        return err;
+    }
     if ((err = trim(&b, g, ids, &n, &edge_cutoff)) == HW_OK &&
         (err = export(&b, g, ids, n, edge_cutoff)) == HW_OK)
         *out = g;

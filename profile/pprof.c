@@ -9,6 +9,8 @@
 
 #include "profile.pb-c.h"
 
+_Static_assert(sizeof(struct location *) <= sizeof(uint64_t), "ids are reused for pointers");
+
 typedef Perftools__Profiles__Profile PbProfile;
 
 static void *
@@ -17,11 +19,11 @@ pb_alloc(void *data, size_t n)
     return arena_alloc(data, n);
 }
 
+/* Small blocks go with the arena; protobuf-c's large scratch slabs are given back. */
 static void
 pb_free(void *data, void *p)
 {
-    (void)data;
-    (void)p; /* the arena frees everything at once */
+    arena_release(data, p);
 }
 
 /* Resolves ids to array positions: a direct table for the usual dense ids 1..n, a
@@ -285,14 +287,16 @@ convert_samples(struct pbctx *c)
                               ps->n_value, c->p->ntypes);
         s->values = ps->value;
         s->nlocs = ps->n_location_id;
-        if (s->nlocs != 0 && (s->locs = arena_alloc(c->a, s->nlocs * sizeof(*s->locs))) == NULL)
-            return arena_error(c->a);
+        /* The ids are replaced by pointers in the same (arena) storage, which saves a
+         * copy per sample; a pointer is never wider than the id it replaces. */
+        s->locs = (struct location **)(void *)ps->location_id;
         for (j = 0; j < s->nlocs; j++) {
-            long pos = idmap_get(&c->locs, ps->location_id[j]);
+            uint64_t id = ps->location_id[j];
+            long pos = idmap_get(&c->locs, id);
 
             if (pos < 0)
                 return errbuf_set(c->eb, HW_BADDATA, "sample %zu: unknown location id %" PRIu64, i,
-                                  ps->location_id[j]);
+                                  id);
             s->locs[j] = &c->p->locations[pos];
         }
         if ((err = convert_labels(c, i, ps, s)) != HW_OK)
