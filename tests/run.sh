@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 
 passed=0 failed=0 skipped=0
 failures=()
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:exitcode=86}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=86}
 
 # Adds the counts from a suite's output: cmocka's summary lines, or a plain
 # "N passed, N failed[, N skipped]" line. A suite that crashed or printed no count

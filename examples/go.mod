@@ -1,0 +1,3 @@
+module heapwatch/examples
+
+go 1.19
