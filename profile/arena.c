@@ -111,8 +111,10 @@ arena_alloc(struct arena *a, size_t n)
     if (!charge(a, n))
         return NULL;
     if (n > ARENA_MAX_CHUNK / 4) {
-        if ((c = chunk_new(a, n)) == NULL)
+        if ((c = chunk_new(a, n)) == NULL) {
+            a->used -= n; /* nothing was handed out */
             return NULL;
+        }
         c->used = n;
         c->next = a->big;
         a->big = c;
@@ -124,8 +126,10 @@ arena_alloc(struct arena *a, size_t n)
 
         while (size < n)
             size *= 2;
-        if ((c = chunk_new(a, size)) == NULL)
+        if ((c = chunk_new(a, size)) == NULL) {
+            a->used -= n;
             return NULL;
+        }
         if (a->next_size < ARENA_MAX_CHUNK)
             a->next_size *= 2;
         c->next = a->head;

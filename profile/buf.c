@@ -99,15 +99,30 @@ buf_is_full(const struct buf *b)
     return b->full;
 }
 
+static enum hw_err buf_read_all(struct buf *b, FILE *f);
+
 enum hw_err
 buf_read_file(struct buf *b, FILE *f)
+{
+    enum hw_err err;
+    int was_full = b->full;
+
+    err = buf_read_all(b, f);
+    if (err != HW_TOOBIG)
+        b->full = was_full; /* a refused read-ahead is not a refused byte */
+    return err;
+}
+
+/* Reads in 64 KiB steps; near the cap only what still fits, then one byte more
+ * tells whether the input really was larger. */
+static enum hw_err
+buf_read_all(struct buf *b, FILE *f)
 {
     enum hw_err err;
     size_t n;
 
     for (;;) {
         if ((err = buf_reserve(b, 65536)) != HW_OK) {
-            /* Near the cap: read what still fits, then one byte more tells overflow. */
             size_t room = b->max > b->len ? b->max - b->len : 0;
             if (err != HW_TOOBIG || room == 0) {
                 if (err == HW_TOOBIG && fgetc(f) == EOF && !ferror(f))

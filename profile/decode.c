@@ -29,7 +29,7 @@ decode_plain(struct arena *a, const unsigned char *data, size_t len, struct prof
     if (err == HW_OK)
         return profile_check(*out, eb);
     if (err == HW_TOOBIG || err == HW_NOMEM)
-        return errbuf_set(eb, err, "%s", errbuf_msg(&proto_eb, err));
+        return proto_eb.msg[0] ? errbuf_set(eb, err, "%s", proto_eb.msg) : err;
     /* Text that is none of the known formats says so rather than blaming protobuf. */
     if (len >= 1 && (data[0] == '<' || data[0] == '{'))
         return errbuf_set(eb, HW_BADDATA, "unrecognized profile format (looks like %s, not a "

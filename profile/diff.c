@@ -246,17 +246,17 @@ sample_is_diff_base(const struct sample *s)
 int64_t
 profile_total(const struct profile *p, size_t col)
 {
-    int64_t total = 0, diff = 0;
+    uint64_t total = 0, diff = 0; /* wraps as Go's int64 arithmetic does */
     size_t i;
 
     for (i = 0; i < p->nsamples; i++) {
-        int64_t v = p->samples[i].values[col];
+        uint64_t v = (uint64_t)p->samples[i].values[col];
 
-        if (v < 0)
+        if (p->samples[i].values[col] < 0)
             v = -v;
         total += v;
         if (sample_is_diff_base(&p->samples[i]))
             diff += v;
     }
-    return diff > 0 ? diff : total;
+    return (int64_t)diff > 0 ? (int64_t)diff : (int64_t)total;
 }

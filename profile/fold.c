@@ -153,7 +153,7 @@ pathtab_add(struct arena *a, struct pathtab *t, const char **f, size_t n, int64_
     struct fold_stack *s;
 
     while ((s = t->slots[h]) != NULL) {
-        if (s->nframes == n && memcmp(s->frames, f, n * sizeof(*f)) == 0) {
+        if (s->nframes == n && (n == 0 || memcmp(s->frames, f, n * sizeof(*f)) == 0)) {
             s->value = (int64_t)((uint64_t)s->value + (uint64_t)v);
             return HW_OK;
         }
@@ -162,7 +162,8 @@ pathtab_add(struct arena *a, struct pathtab *t, const char **f, size_t n, int64_
     if ((s = arena_alloc(a, sizeof(*s))) == NULL ||
         (s->frames = arena_alloc(a, (n + 1) * sizeof(*f))) == NULL)
         return arena_error(a);
-    memcpy(s->frames, f, n * sizeof(*f));
+    if (n > 0)
+        memcpy(s->frames, f, n * sizeof(*f));
     s->nframes = n;
     s->value = v;
     t->slots[h] = s;
@@ -227,7 +228,8 @@ fold_profile(struct arena *a, const struct profile *p, size_t col, enum granular
                     return arena_error(a);
                 cap = ncap;
             }
-            memcpy(path + n, frames + start[li], m * sizeof(*path));
+            if (m > 0)
+                memcpy(path + n, frames + start[li], m * sizeof(*path));
             n += m;
         }
         if ((err = pathtab_add(a, &t, path, n, s->values[col])) != HW_OK)

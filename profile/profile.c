@@ -3,6 +3,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "profile.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pcre2.h>
@@ -91,7 +92,8 @@ profile_sample_index(const struct profile *p, const char *spec, size_t *out, str
     }
     errno = 0;
     n = strtoll(spec, &end, 10);
-    if (*end == '\0' && errno == 0) {
+    /* Go's Atoi takes an optional sign and digits, no blanks. */
+    if (*end == '\0' && errno == 0 && !isspace((unsigned char)spec[0])) {
         if (n < 0 || (unsigned long long)n >= p->ntypes)
             return errbuf_set(eb, HW_USAGE, "sample_index %s is outside the range [0..%zu]", spec,
                               p->ntypes - 1);
@@ -144,7 +146,7 @@ compile_anchored(const char *rx, struct errbuf *eb)
     if (full == NULL)
         return NULL;
     snprintf(full, n, "^(?:%s)$", rx);
-    re = pcre2_compile((PCRE2_SPTR)full, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
+    re = pcre2_compile((PCRE2_SPTR)full, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_DOLLAR_ENDONLY,
                        &errcode, &off, NULL);
     free(full);
     if (re == NULL) {
