@@ -115,6 +115,15 @@ cli_common_flag(struct cli_common *c, int argc, char **argv, int *i)
         (r = cli_value_flag(argc, argv, i, "base", &c->base)) != 0 ||
         (r = cli_value_flag(argc, argv, i, "diff_base", &c->diff_base)) != 0)
         return r;
+    if ((r = cli_value_flag(argc, argv, i, "focus", &c->filters.focus)) != 0 ||
+        (r = cli_value_flag(argc, argv, i, "ignore", &c->filters.ignore)) != 0 ||
+        (r = cli_value_flag(argc, argv, i, "hide", &c->filters.hide)) != 0 ||
+        (r = cli_value_flag(argc, argv, i, "show", &c->filters.show)) != 0 ||
+        (r = cli_value_flag(argc, argv, i, "show_from", &c->filters.show_from)) != 0 ||
+        (r = cli_value_flag(argc, argv, i, "prune_from", &c->filters.prune_from)) != 0 ||
+        (r = cli_value_flag(argc, argv, i, "tagfocus", &c->filters.tagfocus)) != 0 ||
+        (r = cli_value_flag(argc, argv, i, "tagignore", &c->filters.tagignore)) != 0)
+        return r;
     if ((r = cli_value_flag(argc, argv, i, "max_bytes", &v)) != 0)
         return r < 0 ? r : parse_size(v, &c->max_bytes);
     if ((r = cli_value_flag(argc, argv, i, "timeout", &v)) != 0) {
@@ -150,16 +159,59 @@ load_one(const struct cli_common *c, struct arena *a, const char *source, struct
     return EXIT_OK;
 }
 
+/* pprof's warnings about filters that changed nothing, on stderr. */
+static void
+warn_filters(const struct filter_opts *f, const struct filter_report *r)
+{
+    static const char *const none = "heapwatch: %s expression matched no samples\n";
+
+    if (f->tagfocus && f->tagfocus[0] && r->tagfocus_range)
+        fprintf(stderr, "heapwatch: tagfocus: interpreted '%s' as range, not regexp\n", f->tagfocus);
+    if (f->tagignore && f->tagignore[0] && r->tagignore_range)
+        fprintf(stderr, "heapwatch: tagignore: interpreted '%s' as range, not regexp\n",
+                f->tagignore);
+    if (f->focus && f->focus[0] && !r->focus)
+        fprintf(stderr, none, "Focus");
+    if (f->ignore && f->ignore[0] && !r->ignore)
+        fprintf(stderr, none, "Ignore");
+    if (f->hide && f->hide[0] && !r->hide)
+        fprintf(stderr, none, "Hide");
+    if (f->show && f->show[0] && !r->show)
+        fprintf(stderr, none, "Show");
+    if (f->show_from && f->show_from[0] && !r->show_from)
+        fprintf(stderr, none, "ShowFrom");
+    if (f->tagfocus && f->tagfocus[0] && !r->tagfocus)
+        fprintf(stderr, none, "TagFocus");
+    if (f->tagignore && f->tagignore[0] && !r->tagignore)
+        fprintf(stderr, none, "TagIgnore");
+}
+
 int
 cli_load(const struct cli_common *c, const char *source, struct profile **out, size_t *col)
+{
+    int64_t total;
+
+    return cli_load_report(c, source, out, col, &total);
+}
+
+int
+cli_load_report(const struct cli_common *c, const char *source, struct profile **out,
+                size_t *col, int64_t *total)
 {
     struct arena *a = arena_new(c->max_bytes);
     const char *base = c->diff_base ? c->diff_base : c->base;
     struct profile *p = NULL, *b = NULL;
+    struct filter_report fr;
     struct errbuf eb = {{0}};
     enum hw_err err;
     int rc;
 
+    /* A bad filter is a usage error, reported before anything is fetched. */
+    if ((err = filter_check(&c->filters, &eb)) != HW_OK) {
+        fprintf(stderr, "heapwatch: %s\n", errbuf_msg(&eb, err));
+        arena_free(a);
+        return err == HW_USAGE ? EXIT_USAGE : EXIT_BADINPUT;
+    }
     if (a == NULL) {
         fprintf(stderr, "heapwatch: out of memory\n");
         return EXIT_BADINPUT;
@@ -177,6 +229,14 @@ cli_load(const struct cli_common *c, const char *source, struct profile **out, s
             rc = EXIT_USAGE;
         goto report;
     }
+    /* pprof takes the report total before its focus filters. */
+    *total = profile_total(p, *col);
+    if ((err = filter_apply(p, &c->filters, &fr, &eb)) != HW_OK) {
+        if (err == HW_USAGE)
+            rc = EXIT_USAGE;
+        goto report;
+    }
+    warn_filters(&c->filters, &fr);
     *out = p;
     return EXIT_OK;
 report:

@@ -5,7 +5,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "filter.h"
 #include "fold.h"
 #include "profile.h"
 
@@ -20,6 +22,8 @@ struct cli_common {
     enum granularity gran;
     size_t max_bytes;         /* -max_bytes: cap on fetched/inflated/decoded bytes */
     long timeout_ms;          /* -timeout (seconds on the command line) */
+    struct filter_opts filters; /* -focus -ignore -hide -show -show_from -prune_from
+                                 * -tagfocus -tagignore */
 };
 
 void cli_common_init(struct cli_common *c);
@@ -35,7 +39,8 @@ int cli_bool_flag(char **argv, int i, const char *name, bool *on);
 
 /* Consumes one of the common flags (-sample_index and its aliases -inuse_space,
  * -inuse_objects, -alloc_space, -alloc_objects, -base, -diff_base, -functions,
- * -filefunctions, -files, -lines, -addresses, -max_bytes, -timeout): 1 when consumed,
+ * -filefunctions, -files, -lines, -addresses, -max_bytes, -timeout, and the filters
+ * -focus -ignore -hide -show -show_from -prune_from -tagfocus -tagignore): 1 when consumed,
  * 0 when not a common flag, -1 on a bad value (message printed). */
 int cli_common_flag(struct cli_common *c, int argc, char **argv, int *i);
 
@@ -43,10 +48,16 @@ int cli_common_flag(struct cli_common *c, int argc, char **argv, int *i);
 bool cli_is_help(const char *arg);
 
 /* Loads source (file, URL or "-") and the base if any, subtracts it, drops
- * uninteresting frames, and selects the sample column. Returns EXIT_OK, or prints
- * "heapwatch: SOURCE: reason" to stderr and returns EXIT_BADINPUT (EXIT_USAGE for a bad
- * -sample_index). The caller frees with arena_free((*out)->arena). */
+ * uninteresting frames, selects the sample column and applies the filters (warning
+ * on stderr, as pprof does, about a filter that matched nothing). Returns EXIT_OK, or
+ * prints "heapwatch: SOURCE: reason" to stderr and returns EXIT_BADINPUT (EXIT_USAGE
+ * for a bad -sample_index or filter). The caller frees with arena_free((*out)->arena). */
 int cli_load(const struct cli_common *c, const char *source, struct profile **out, size_t *col);
+
+/* As cli_load, and stores pprof's report total of column *col taken before the
+ * filters (pprof's percentages are of the whole profile, see profile_total). */
+int cli_load_report(const struct cli_common *c, const char *source, struct profile **out,
+                    size_t *col, int64_t *total);
 
 /* Writes n bytes to stdout; EXIT_BADINPUT with a message when that fails. */
 int cli_write_stdout(const void *data, size_t n);

@@ -23,6 +23,11 @@ static const char top_help[] =
     "  -base=SOURCE           subtract a base profile\n"
     "  -diff_base=SOURCE      subtract a base profile; percentages of the base total\n"
     "  -functions -filefunctions -files -lines -addresses   granularity\n"
+    "  -focus=RE -ignore=RE   keep only / drop samples with a frame matching RE\n"
+    "  -hide=RE -show=RE      drop / keep only the frames matching RE\n"
+    "  -show_from=RE          drop the frames above the highest one matching RE\n"
+    "  -prune_from=RE         drop the frames below the first one matching RE\n"
+    "  -tagfocus=[KEY=]RANGE|RE -tagignore=...   keep / drop samples by label (1kb:64kb)\n"
     "  -max_bytes=N           cap on fetched and decoded bytes (default 1 GiB)\n"
     "  -timeout=SECONDS       HTTP timeout (default 60)\n";
 
@@ -42,6 +47,25 @@ print_header(const struct profile *p, const struct graph *g, struct buf *out)
         strftime(when, sizeof(when), "%b %e, %Y at %I:%M%p (UTC)", gmtime(&t));
         buf_printf(out, "Time: %s\n", when);
     }
+}
+
+/* pprof's "Active filters:" lines, each value cut at 80 bytes. */
+static enum hw_err
+print_filters(struct arena *a, const struct cli_common *c, struct buf *out)
+{
+    const char *lines[FILTER_MAX_ACTIVE];
+    size_t i, n = filter_describe(a, &c->filters, lines);
+    enum hw_err err = HW_OK;
+
+    if (n > 0)
+        err = buf_printf(out, "Active filters:\n");
+    for (i = 0; i < n && err == HW_OK; i++) {
+        size_t len = strlen(lines[i]);
+
+        err = buf_printf(out, "   %.*s%s\n", (int)(len > 80 ? 80 : len), lines[i],
+                         len > 80 ? "\xe2\x80\xa6" : "");
+    }
+    return err;
 }
 
 static int
@@ -108,8 +132,9 @@ cmd_top(int argc, char **argv)
     if ((rc = parse_args(argc, argv, &c, &o, &source)) != EXIT_OK)
         return rc;
     o.gran = c.gran;
-    if ((rc = cli_load(&c, source, &p, &o.col)) != EXIT_OK)
+    if ((rc = cli_load_report(&c, source, &p, &o.col, &o.total)) != EXIT_OK)
         return rc;
+    o.has_total = true;
     buf_init(&out, 0);
     if ((err = graph_build(p->arena, p, &o, &g, &eb)) != HW_OK) {
         fprintf(stderr, "heapwatch: %s: %s\n", source, errbuf_msg(&eb, err));
@@ -117,7 +142,8 @@ cmd_top(int argc, char **argv)
         goto out;
     }
     print_header(p, g, &out);
-    if ((err = graph_write_top(g, &o, &out)) != HW_OK) {
+    if ((err = print_filters(p->arena, &c, &out)) != HW_OK ||
+        (err = graph_write_top(g, &o, &out)) != HW_OK) {
         fprintf(stderr, "heapwatch: %s\n", hw_strerror(err));
         rc = EXIT_BADINPUT;
         goto out;

@@ -13,6 +13,8 @@ static const struct {
 } commands[] = {
     {"top", cmd_top, "print the top functions, as go tool pprof -top"},
     {"fold", cmd_fold, "print folded stacks (frame;frame;leaf VALUE)"},
+    {"graph", cmd_graph, "draw the weighted call graph (SVG, PNG or DOT), as go tool pprof -svg"},
+    {"flame", cmd_flame, "draw a flame graph (SVG, PNG or JSON), or a diff against -base"},
 };
 
 static void

@@ -193,6 +193,37 @@ drop_zero_samples(struct profile *o)
     o->nsamples = k;
 }
 
+/* pprof's combineHeaders: the earliest time (where the first one is not zero), the
+ * summed durations, the largest period, comments without repeats, and the first
+ * non-empty default sample type. */
+static void
+combine_headers(struct profile *o, const struct profile *p, const struct profile *b)
+{
+    size_t i, j, n = 0;
+
+    if (o->time_nanos == 0 || b->time_nanos < o->time_nanos)
+        o->time_nanos = b->time_nanos;
+    o->duration_nanos = p->duration_nanos + b->duration_nanos;
+    if (o->period == 0 || o->period < b->period)
+        o->period = b->period;
+    if (o->default_sample_type[0] == '\0')
+        o->default_sample_type = b->default_sample_type;
+    o->comments = arena_alloc(o->arena, (p->ncomments + b->ncomments + 1) * sizeof(*o->comments));
+    if (o->comments == NULL) {
+        o->ncomments = 0; /* the header is informative; the arena error shows later */
+        return;
+    }
+    for (i = 0; i < p->ncomments + b->ncomments; i++) {
+        const char *c = i < p->ncomments ? p->comments[i] : b->comments[i - p->ncomments];
+
+        for (j = 0; j < n && strcmp(o->comments[j], c) != 0; j++)
+            ;
+        if (j == n)
+            o->comments[n++] = c;
+    }
+    o->ncomments = n;
+}
+
 enum hw_err
 profile_subtract(struct arena *a, const struct profile *p, const struct profile *base,
                  bool diff_base, struct profile **out, struct errbuf *eb)
@@ -209,7 +240,7 @@ profile_subtract(struct arena *a, const struct profile *p, const struct profile 
     *m.out = *p;
     m.out->arena = a;
     m.out->nsamples = 0;
-    m.out->duration_nanos = p->duration_nanos + base->duration_nanos;
+    combine_headers(m.out, p, base);
     while (cap < total * 2)
         cap *= 2;
     m.mask = cap - 1;

@@ -10,8 +10,8 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -23,9 +23,9 @@
 /* What the curl callbacks share with fetch_url for one transfer. */
 struct fetch_sink {
     struct buf *out;
-    size_t start;     /* out->len before the transfer, restored on failure */
-    long status;      /* of the latest response whose status line was seen */
-    char reason[64];  /* its reason phrase, sanitised */
+    size_t start;                    /* out->len before the transfer, restored on failure */
+    long status;                     /* of the latest response whose status line was seen */
+    char reason[64];                 /* its reason phrase, sanitised */
     char snippet[FETCH_SNIPPET + 1]; /* the start of a non-200 body */
     size_t nsnippet;
     enum hw_err err;  /* why the write callback aborted, HW_OK if it did not */
@@ -76,9 +76,29 @@ fetch_sanitise(char *dst, size_t dstsz, const char *s, size_t n)
     dst[k] = '\0';
 }
 
+/* Whether a Content-Length header line announces more than the buffer may take. */
+static int
+fetch_too_long(const struct fetch_sink *s, const char *p, size_t len)
+{
+    size_t i = 15, room = s->out->max > s->out->len ? s->out->max - s->out->len : 0;
+    unsigned long long n = 0;
+
+    if (s->out->max == 0 || len < 15 || strncasecmp(p, "Content-Length:", 15) != 0)
+        return 0;
+    while (i < len && (p[i] == ' ' || p[i] == '\t'))
+        i++;
+    for (; i < len && isdigit((unsigned char)p[i]); i++) {
+        if (n > (ULLONG_MAX - 9) / 10)
+            return 1;
+        n = n * 10 + (unsigned long long)(p[i] - '0');
+    }
+    return n > room;
+}
+
 /* The status line of every response (redirects and 100 Continue included) comes
  * through here; the latest one is the one the body that follows belongs to, so the
- * state kept for an earlier response's body is dropped. */
+ * state kept for an earlier response's body is dropped. Returning less than was
+ * given aborts the transfer, as it does for the write callback. */
 static size_t
 fetch_header(char *p, size_t size, size_t n, void *arg)
 {
@@ -86,6 +106,12 @@ fetch_header(char *p, size_t size, size_t n, void *arg)
     size_t len = size * n, i = 0;
     long status = 0;
 
+    /* A body announced past the cap fails before any of it is read. Only the final
+     * answer's length matters: a long redirect body is skipped, not kept. */
+    if (s->status == 200 && fetch_too_long(s, p, len)) {
+        s->err = HW_TOOBIG;
+        return 0;
+    }
     if (len < 5 || memcmp(p, "HTTP/", 5) != 0)
         return len;
     for (i = 5; i < len && p[i] != ' '; i++)
@@ -155,13 +181,12 @@ fetch_setup(CURL *c, const struct fetch_opts *o, struct fetch_sink *s, char *err
     long timeout = o && o->timeout_ms > 0 ? o->timeout_ms : 60000;
     long connect = o && o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 10000;
     long redirects = o && o->max_redirects != 0 ? o->max_redirects : 5;
-    size_t room;
     CURLcode rc = CURLE_OK;
 
-#define SET(opt, val)                                                                      \
-    do {                                                                                   \
-        if (rc == CURLE_OK)                                                                \
-            rc = curl_easy_setopt(c, opt, val);                                            \
+#define SET(opt, val)                                                                              \
+    do {                                                                                           \
+        if (rc == CURLE_OK)                                                                        \
+            rc = curl_easy_setopt(c, opt, val);                                                    \
     } while (0)
     SET(CURLOPT_ERRORBUFFER, errtext);
 #if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85: the bitmask options are deprecated */
@@ -185,10 +210,6 @@ fetch_setup(CURL *c, const struct fetch_opts *o, struct fetch_sink *s, char *err
     SET(CURLOPT_HEADERDATA, s);
     SET(CURLOPT_WRITEFUNCTION, fetch_write);
     SET(CURLOPT_WRITEDATA, s);
-    /* A Content-Length past the cap fails before any of the body is read. */
-    room = s->out->max > s->start ? s->out->max - s->start : 0;
-    if (room != 0 && room < (size_t)INT64_MAX)
-        SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)room);
 #undef SET
     return rc == CURLE_OK ? HW_OK : HW_NOMEM;
 }
@@ -202,6 +223,28 @@ fetch_status_error(const struct fetch_sink *s, const char *url, struct errbuf *e
     fetch_sanitise(body, sizeof(body), s->snippet, s->nsnippet);
     return errbuf_set(eb, HW_UPSTREAM, "%s: HTTP %ld%s%s%s%s", url, s->status,
                       s->reason[0] ? " " : "", s->reason, body[0] ? ": " : "", body);
+}
+
+/* What a finished transfer amounts to. where is the (redacted) URL for messages and
+ * errtext libcurl's own words; s->status is the final response's status (0: none). */
+static enum hw_err
+fetch_outcome(const struct fetch_sink *s, CURLcode rc, const char *where, const char *errtext,
+              struct errbuf *eb)
+{
+    if (s->err == HW_TOOBIG)
+        return errbuf_set(eb, HW_TOOBIG, "%s: response body exceeds %zu bytes", where, s->out->max);
+    if (s->err != HW_OK)
+        return errbuf_set(eb, s->err, "%s: %s", where, hw_strerror(s->err));
+    /* A completed answer, or an error body we stopped reading on purpose. */
+    if (s->status != 200 && (rc == CURLE_OK || s->snippet_done)) {
+        if (s->status == 0)
+            return errbuf_set(eb, HW_UPSTREAM, "%s: no HTTP status in the response", where);
+        return fetch_status_error(s, where, eb);
+    }
+    if (rc != CURLE_OK)
+        return errbuf_set(eb, HW_UPSTREAM, "%s: %s", where,
+                          errtext[0] ? errtext : curl_easy_strerror(rc));
+    return HW_OK;
 }
 
 enum hw_err
@@ -232,26 +275,8 @@ fetch_url(const char *url, const struct fetch_opts *o, struct buf *out, struct e
     /* After redirects the final URL is the one the status and body belong to. */
     if (curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff != NULL)
         fetch_redact(where, sizeof(where), eff);
-    if (s.err != HW_OK) {
-        err = s.err == HW_TOOBIG
-                  ? errbuf_set(eb, HW_TOOBIG, "%s: response body exceeds %zu bytes", where,
-                               out->max)
-                  : errbuf_set(eb, s.err, "%s: %s", where, hw_strerror(s.err));
-    } else if (status != 200 && (rc == CURLE_OK || s.snippet_done ||
-                                 (rc == CURLE_FILESIZE_EXCEEDED && status != 0))) {
-        /* A completed answer, or one we stopped reading on purpose. */
-        s.status = status;
-        err = status == 0
-                  ? errbuf_set(eb, HW_UPSTREAM, "%s: no HTTP status in the response", where)
-                  : fetch_status_error(&s, where, eb);
-    } else if (rc == CURLE_FILESIZE_EXCEEDED) {
-        err = errbuf_set(eb, HW_TOOBIG, "%s: response body exceeds %zu bytes", where, out->max);
-    } else if (rc != CURLE_OK) {
-        err = errbuf_set(eb, HW_UPSTREAM, "%s: %s", where,
-                         errtext[0] ? errtext : curl_easy_strerror(rc));
-    } else {
-        err = HW_OK;
-    }
+    s.status = status;
+    err = fetch_outcome(&s, rc, where, errtext, eb);
 out:
     if (err != HW_OK && out->len > s.start) {
         out->len = s.start;

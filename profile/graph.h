@@ -1,7 +1,10 @@
 /* graph.h - pprof's weighted call graph: one node per frame identity at the chosen
  * granularity with flat and cum values (cum counted once per sample, even under
  * recursion), edges with weights, inline and residual marks; and pprof's trimming
- * (node fraction, node count). The top report is printed from it. */
+ * (node fraction, node count, edge fraction). The top report is printed from it; in
+ * visual mode it is the graph of `pprof -dot`: nodes ordered by pprof's entropy
+ * score, each node's tags (its samples' string labels and "bytes" sizes) counted
+ * when cutting to node_count, and redundant residual edges removed. */
 #ifndef HW_GRAPH_H
 #define HW_GRAPH_H
 
@@ -21,6 +24,9 @@ struct graph_opts {
     double edge_fraction; /* pprof: 0.001 */
     int node_count;       /* 0: no limit (top); pprof's graph views use 80 */
     bool cum_sort;        /* order by cum rather than flat */
+    bool visual;          /* pprof's -dot/-svg graph rather than its text report */
+    bool has_total;       /* use total below as the report total (pprof takes it */
+    int64_t total;        /* before its focus filters) instead of the profile's own */
 };
 
 void graph_opts_init(struct graph_opts *o);
@@ -31,11 +37,24 @@ struct gedge {
     bool inline_call, residual;
 };
 
+/* A node's share of the samples carrying one tag (visual mode only): a label tag is
+ * the joined string labels of its samples ("key:value" sorted, joined by newlines),
+ * a numeric tag one "bytes" value under such labels ("" when none). */
+struct gtag {
+    const char *labels;
+    const char *name;  /* numeric tags: the value as pprof prints it ("1kB"); NULL for a label tag */
+    const char *unit;  /* numeric tags: the label's unit ("bytes") */
+    int64_t value;     /* numeric tags: the raw value */
+    int64_t flat, cum;
+};
+
 struct gnode {
     struct nodeinfo info;
     const char *name; /* printable */
     int64_t flat, cum;
     bool inlined_in, called_in; /* kept incoming edges include inlined / real calls */
+    struct gtag *tags;          /* visual mode: tags above the node cutoff */
+    size_t ntags;
 };
 
 struct graph {
@@ -44,6 +63,7 @@ struct graph {
     struct gedge *edges; /* kept edges, between nodes above */
     size_t nedges;
     int64_t total;       /* pprof's report total (sum of |value|, or the diff base's) */
+    double node_fraction, edge_fraction; /* as asked for, for the legend */
     size_t orig_count;   /* nodes before cutting to node_count */
     size_t dropped_nodes, dropped_edges;
     const char *type, *unit;

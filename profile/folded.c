@@ -1,0 +1,717 @@
+/* folded.c - Brendan Gregg's folded stacks ("root;...;leaf COUNT" per line, or "...
+ * BASE COUNT" as difffolded.pl writes them) read into the profile model: one function
+ * and one location per distinct frame name, one sample per line, leaf first.
+ *
+ * Inputs reach a gigabyte, so the work per byte is kept small: a first pass only counts
+ * newlines and semicolons (eight bytes at a time) to size the arrays, and one more pass
+ * validates each line and interns its frames, scanning for ';' and hashing in the same
+ * eight-byte steps. Frame names are interned through an open-addressing table; the
+ * table and the UTF-16 conversion are temporary (malloc) and freed before returning,
+ * and everything the profile keeps lives in the caller's arena. */
+#include "decode.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* How much of the start of the input must look like text, and how many of the first
+ * content lines are tried, before we claim the input as folded stacks. */
+#define SNIFF_BYTES 4096
+#define SNIFF_LINES 16
+
+struct fline {
+    const char *stack; /* root;...;leaf, without the counts */
+    size_t stack_len;
+    int64_t count;      /* the last number on the line */
+    const char *stack2; /* the stack when the line is read as two counts */
+    size_t stack2_len;
+    int64_t count2; /* the number before the last one */
+    bool two;       /* the line can be read as two counts */
+};
+
+struct name_ent {
+    uint64_t hash;
+    const char *name; /* NUL-terminated copy in the arena */
+    size_t len;
+};
+
+struct names {
+    uint32_t *slots; /* index + 1 into ents, 0 when empty */
+    size_t mask;
+    struct name_ent *ents;
+    size_t n, cap;
+};
+
+struct lines {
+    const char *p, *end;
+    char sep;      /* '\n', or '\r' for old Mac files that have no '\n' at all */
+    size_t lineno; /* of the line last returned, 1-based */
+};
+
+static void
+lines_init(struct lines *ls, const char *d, size_t len)
+{
+    ls->p = d;
+    ls->end = d + len;
+    ls->lineno = 0;
+    ls->sep = memchr(d, '\n', len) == NULL && memchr(d, '\r', len) != NULL ? '\r' : '\n';
+}
+
+/* The next line without its terminator (a CR before the LF included). */
+static bool
+lines_next(struct lines *ls, const char **line, size_t *n)
+{
+    const char *nl;
+
+    if (ls->p >= ls->end)
+        return false;
+    nl = memchr(ls->p, ls->sep, (size_t)(ls->end - ls->p));
+    *line = ls->p;
+    *n = (size_t)((nl ? nl : ls->end) - ls->p);
+    if (*n > 0 && ls->p[*n - 1] == '\r')
+        (*n)--;
+    ls->p = nl ? nl + 1 : ls->end;
+    ls->lineno++;
+    return true;
+}
+
+static bool
+is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Reads the number that ends s[0..n) and is preceded by white space (or starts s).
+ * Sets *start to where the number begins. */
+static bool
+count_at_end(const char *s, size_t n, int64_t *v, size_t *start, const char **why)
+{
+    size_t i = n, j;
+    uint64_t u = 0;
+    bool neg = false;
+
+    while (i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9')
+        i--;
+    if (i == n) {
+        *why = "the line does not end in a count";
+        return false;
+    }
+    j = i;
+    if (i > 0 && (s[i - 1] == '-' || s[i - 1] == '+')) {
+        neg = s[i - 1] == '-';
+        i--;
+    }
+    if (i > 0 && !is_space(s[i - 1])) {
+        *why = s[i - 1] == '.' ? "the count is not an integer" : "the count must follow a space";
+        return false;
+    }
+    for (; j < n; j++) {
+        unsigned d = (unsigned)(s[j] - '0');
+
+        if (u > (UINT64_C(1) << 63) / 10 || u * 10 + d > (UINT64_C(1) << 63) - !neg) {
+            *why = "the count is out of range";
+            return false;
+        }
+        u = u * 10 + d;
+    }
+    *v = neg ? (int64_t)(0 - u) : (int64_t)u;
+    *start = i;
+    return true;
+}
+
+static size_t
+trim_end(const char *s, size_t n)
+{
+    while (n > 0 && is_space(s[n - 1]))
+        n--;
+    return n;
+}
+
+/* 0: blank or comment, 1: a stack, -1: malformed (*why says how). */
+static int
+fline_parse(const char *s, size_t n, struct fline *fl, const char **why)
+{
+    size_t i = 0, start, start2;
+
+    while (i < n && is_space(s[i]))
+        i++;
+    if (i == n || s[i] == '#')
+        return 0;
+    n = trim_end(s, n);
+    if (!count_at_end(s, n, &fl->count, &start, why))
+        return -1;
+    if (start == 0) {
+        *why = "the line has a count but no stack";
+        return -1;
+    }
+    fl->stack = s;
+    fl->stack_len = trim_end(s, start);
+    fl->two = false;
+    if (count_at_end(s, fl->stack_len, &fl->count2, &start2, why)) {
+        fl->two = true;
+        fl->stack2 = s;
+        fl->stack2_len = trim_end(s, start2);
+    }
+    return 1;
+}
+
+/* Up to 48 bytes of the line, with anything a terminal could act on replaced. */
+static void
+excerpt(const char *s, size_t n, char *out, size_t cap)
+{
+    size_t i, k = 0;
+
+    for (i = 0; i < n && k + 4 < cap && i < 48; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[k++] = c < 0x20 || c >= 0x7f || c == '"' ? '?' : (char)c;
+    }
+    if (i < n && k + 4 < cap) {
+        memcpy(out + k, "...", 3);
+        k += 3;
+    }
+    out[k] = '\0';
+}
+
+static enum hw_err
+bad_line(struct errbuf *eb, size_t lineno, const char *s, size_t n, const char *why)
+{
+    char ex[64];
+
+    excerpt(s, n, ex, sizeof(ex));
+    return errbuf_set(eb, HW_BADDATA,
+                      "line %zu: %s (\"%s\"); folded stacks are "
+                      "\"frame;frame;leaf COUNT\"",
+                      lineno, why, ex);
+}
+
+static void
+utf8_put(unsigned char **o, uint32_t c)
+{
+    unsigned char *p = *o;
+
+    if (c < 0x80) {
+        *p++ = (unsigned char)c;
+    } else if (c < 0x800) {
+        *p++ = (unsigned char)(0xc0 | (c >> 6));
+        *p++ = (unsigned char)(0x80 | (c & 0x3f));
+    } else if (c < 0x10000) {
+        *p++ = (unsigned char)(0xe0 | (c >> 12));
+        *p++ = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
+        *p++ = (unsigned char)(0x80 | (c & 0x3f));
+    } else {
+        *p++ = (unsigned char)(0xf0 | (c >> 18));
+        *p++ = (unsigned char)(0x80 | ((c >> 12) & 0x3f));
+        *p++ = (unsigned char)(0x80 | ((c >> 6) & 0x3f));
+        *p++ = (unsigned char)(0x80 | (c & 0x3f));
+    }
+    *o = p;
+}
+
+/* UTF-16 (after the BOM) to UTF-8 in a new malloc'd buffer. Unpaired surrogates and
+ * NUL become U+FFFD; an odd last byte is dropped. Each code unit needs at most three
+ * bytes, a pair at most four. */
+static unsigned char *
+utf16_to_utf8(const unsigned char *d, size_t len, bool be, size_t *outlen)
+{
+    unsigned char *out = malloc(len / 2 * 3 + 1), *o = out;
+    size_t i;
+
+    if (out == NULL)
+        return NULL;
+    for (i = 0; i + 1 < len; i += 2) {
+        uint32_t c = be ? (uint32_t)(d[i] << 8 | d[i + 1]) : (uint32_t)(d[i + 1] << 8 | d[i]);
+
+        if (c >= 0xd800 && c < 0xdc00 && i + 3 < len) {
+            uint32_t c2 =
+                be ? (uint32_t)(d[i + 2] << 8 | d[i + 3]) : (uint32_t)(d[i + 3] << 8 | d[i + 2]);
+            if (c2 >= 0xdc00 && c2 < 0xe000) {
+                utf8_put(&o, 0x10000 + ((c - 0xd800) << 10) + (c2 - 0xdc00));
+                i += 2;
+                continue;
+            }
+        }
+        if (c == 0 || (c >= 0xd800 && c < 0xe000))
+            c = 0xfffd;
+        utf8_put(&o, c);
+    }
+    *outlen = (size_t)(o - out);
+    return out;
+}
+
+/* Text, not a binary format: no NUL and few control bytes near the start, and at
+ * least one of the first content lines reads as a stack. */
+static bool
+looks_folded(const char *d, size_t len)
+{
+    struct lines ls;
+    struct fline fl;
+    const char *line, *why;
+    size_t i, n, tried = 0, ctl = 0;
+
+    /* Names may hold the odd control character, binary data is full of them. */
+    for (i = 0; i < len && i < SNIFF_BYTES; i++) {
+        unsigned char c = (unsigned char)d[i];
+        if (c == 0)
+            return false;
+        ctl += c < 0x20 && c != '\n' && c != '\r' && c != '\t';
+    }
+    if (ctl * 8 > i)
+        return false;
+    lines_init(&ls, d, len);
+    while (tried < SNIFF_LINES && lines_next(&ls, &line, &n)) {
+        int r = fline_parse(line, n, &fl, &why);
+
+        if (r > 0)
+            return true;
+        tried += r < 0;
+    }
+    return false;
+}
+
+static enum hw_err
+names_grow(struct names *t)
+{
+    size_t i, cap = t->mask ? (t->mask + 1) * 2 : 1024;
+    uint32_t *slots = calloc(cap, sizeof(*slots));
+
+    if (slots == NULL)
+        return HW_NOMEM;
+    for (i = 0; i < t->n; i++) {
+        size_t h = (size_t)t->ents[i].hash & (cap - 1);
+        while (slots[h] != 0)
+            h = (h + 1) & (cap - 1);
+        slots[h] = (uint32_t)(i + 1);
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->mask = cap - 1;
+    return HW_OK;
+}
+
+/* The index of the name s[0..n) whose hash is hash, copied into the arena the first
+ * time it is seen. */
+static enum hw_err
+names_intern(struct arena *a, struct names *t, const char *s, size_t n, uint64_t hash,
+             uint32_t *idx)
+{
+    size_t h = (size_t)hash & t->mask;
+    uint32_t k;
+
+    while ((k = t->slots[h]) != 0) {
+        const struct name_ent *e = &t->ents[k - 1];
+        if (e->hash == hash && e->len == n && memcmp(e->name, s, n) == 0) {
+            *idx = k - 1;
+            return HW_OK;
+        }
+        h = (h + 1) & t->mask;
+    }
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 256;
+        struct name_ent *ents;
+
+        if (cap >= UINT32_MAX || (ents = realloc(t->ents, cap * sizeof(*ents))) == NULL)
+            return HW_NOMEM;
+        t->ents = ents;
+        t->cap = cap;
+    }
+    if ((t->ents[t->n].name = arena_strndup(a, s, n)) == NULL)
+        return arena_error(a);
+    t->ents[t->n].hash = hash;
+    t->ents[t->n].len = n;
+    t->slots[h] = (uint32_t)(t->n + 1);
+    *idx = (uint32_t)t->n++;
+    if ((t->n + 1) * 2 > t->mask + 1)
+        return names_grow(t);
+    return HW_OK;
+}
+
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+#define SEMIS (ONES * ';')
+
+/* Eight bytes as a little-endian number, whatever the machine's byte order, so that
+ * the hash of a name does not depend on where a word boundary falls. */
+static uint64_t
+load64(const char *s)
+{
+    uint64_t w;
+
+    memcpy(&w, s, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
+}
+
+/* Nonzero when some byte of w is zero. */
+static uint64_t
+has_zero(uint64_t w)
+{
+    return (w - ONES) & ~w & HIGHS;
+}
+
+/* The number of bytes of w equal to c8 (c repeated in every byte), exactly: each such
+ * byte leaves a 1 in its low bit, and the multiplication adds the eight bytes up in the
+ * top one (no popcount instruction is assumed). */
+static unsigned
+count_eq(uint64_t w, uint64_t c8)
+{
+    uint64_t x = w ^ c8, t = ((x & ~HIGHS) + ~HIGHS) | x;
+
+    return (unsigned)((((~t & HIGHS) >> 7) * ONES) >> 56);
+}
+
+static uint64_t
+mix(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * UINT64_C(0xff51afd7ed558ccd);
+    return h ^ (h >> 32);
+}
+
+/* Counts line separators and semicolons: upper bounds for samples and frames. */
+static void
+count_bytes(const char *d, size_t len, char sep, size_t *nsep, size_t *nsemi)
+{
+    uint64_t sep8 = ONES * (unsigned char)sep;
+    size_t i = 0, a = 0, b = 0;
+
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w = load64(d + i);
+        a += count_eq(w, sep8);
+        b += count_eq(w, SEMIS);
+    }
+    for (; i < len; i++) {
+        a += d[i] == sep;
+        b += d[i] == ';';
+    }
+    *nsep = a;
+    *nsemi = b;
+}
+
+/* Scans the frame name at s up to the next ';' or end, returning where it stopped,
+ * with the name's hash. Whole words are hashed as they are scanned; a word holding a
+ * ';' or NUL, and the tail, go byte by byte, in the same little-endian packing. */
+static const char *
+frame_scan(const char *s, const char *end, uint64_t *hash, bool *nul)
+{
+    const char *start = s;
+    uint64_t h = UINT64_C(0x9e3779b97f4a7c15), tail = 0;
+    unsigned k = 0;
+
+    while (end - s >= 8) {
+        uint64_t w = load64(s);
+
+        if ((has_zero(w) | has_zero(w ^ SEMIS)) != 0)
+            break;
+        h = mix(h, w);
+        s += 8;
+    }
+    for (; s < end && *s != ';'; s++) {
+        *nul = *nul || *s == '\0';
+        tail |= (uint64_t)(unsigned char)*s << (8 * k);
+        if (++k == 8) {
+            h = mix(h, tail);
+            tail = 0;
+            k = 0;
+        }
+    }
+    *hash = mix(h, tail ^ ((uint64_t)(s - start) << 56)) * UINT64_C(0xc4ceb9fe1a85ec53);
+    return s;
+}
+
+/* One function and one location per distinct name, ids from 1 in order of first use. */
+static enum hw_err
+make_locations(struct arena *a, struct profile *p, const struct names *t)
+{
+    struct line *lines = arena_calloc(a, t->n + 1, sizeof(*lines));
+    size_t i;
+
+    p->functions = arena_calloc(a, t->n + 1, sizeof(*p->functions));
+    p->locations = arena_calloc(a, t->n + 1, sizeof(*p->locations));
+    if (p->functions == NULL || p->locations == NULL || lines == NULL)
+        return arena_error(a);
+    for (i = 0; i < t->n; i++) {
+        struct function *f = &p->functions[i];
+        struct location *l = &p->locations[i];
+
+        f->id = i + 1;
+        f->name = f->system_name = t->ents[i].name;
+        f->filename = "";
+        lines[i].fn = f;
+        l->id = i + 1;
+        l->lines = &lines[i];
+        l->nlines = 1;
+    }
+    p->nfunctions = p->nlocations = t->n;
+    return HW_OK;
+}
+
+static enum hw_err
+set_types(struct arena *a, struct profile *p, bool two)
+{
+    p->ntypes = two ? 2 : 1;
+    if ((p->sample_types = arena_calloc(a, p->ntypes, sizeof(*p->sample_types))) == NULL)
+        return arena_error(a);
+    p->sample_types[0].type = two ? "base" : "samples";
+    p->sample_types[p->ntypes - 1].type = "samples";
+    p->sample_types[0].unit = p->sample_types[p->ntypes - 1].unit = "count";
+    return HW_OK;
+}
+
+/* The frames of one stack, root first: where each ends (offset of its ';', or the
+ * stack's length) and its name index. */
+struct framelist {
+    size_t *end;
+    uint32_t *idx;
+    size_t n, cap;
+};
+
+struct parser {
+    struct arena *a;
+    struct profile *p;
+    struct names t;
+    struct location **locs; /* room for maxframes pointers */
+    uint32_t *idx;          /* frame name indices, in the upper half of locs */
+    size_t maxframes, maxsamples, nframes;
+    struct framelist fl[2]; /* the previous stack's frames and the current one's */
+    const char *prev;       /* the previous stack's text */
+    size_t prev_len;
+};
+
+static enum hw_err
+framelist_push(struct framelist *l, size_t end, uint32_t idx)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        size_t *e = realloc(l->end, cap * sizeof(*e));
+        uint32_t *x;
+
+        if (e == NULL)
+            return HW_NOMEM;
+        l->end = e;
+        if ((x = realloc(l->idx, cap * sizeof(*x))) == NULL)
+            return HW_NOMEM;
+        l->idx = x;
+        l->cap = cap;
+    }
+    l->end[l->n] = end;
+    l->idx[l->n++] = idx;
+    return HW_OK;
+}
+
+/* The length of the common prefix of a[0..na) and b[0..nb). */
+static size_t
+common_prefix(const char *a, size_t na, const char *b, size_t nb)
+{
+    size_t n = na < nb ? na : nb, i = 0;
+
+    while (i + 8 <= n && load64(a + i) == load64(b + i))
+        i += 8;
+    while (i < n && a[i] == b[i])
+        i++;
+    return i;
+}
+
+/* Interns the frames of one stack and stores their indices leaf first. Folded files
+ * are usually sorted (stackcollapse scripts and `heapwatch fold` write them so), so a
+ * stack tends to start with the frames of the one before: those whose text and ';'
+ * lie within the two stacks' common prefix keep their indices without being hashed. */
+static enum hw_err
+parse_frames(struct parser *pr, const char *s, size_t n, size_t lineno, struct errbuf *eb)
+{
+    struct framelist *prev = &pr->fl[0], *cur = &pr->fl[1], tmp;
+    size_t same = pr->prev ? common_prefix(s, n, pr->prev, pr->prev_len) : 0, off = 0, k;
+    enum hw_err err = HW_OK;
+    bool nul = false;
+
+    cur->n = 0;
+    for (k = 0; k < prev->n && prev->end[k] < same && prev->end[k] < pr->prev_len; k++)
+        if ((err = framelist_push(cur, prev->end[k], prev->idx[k])) != HW_OK)
+            goto fail;
+    if (cur->n > 0)
+        off = cur->end[cur->n - 1] + 1;
+    while (n > 0 && off <= n) {
+        uint64_t hash;
+        const char *stop = frame_scan(s + off, s + n, &hash, &nul);
+        uint32_t idx = 0;
+
+        if (nul)
+            return errbuf_set(eb, HW_BADDATA, "line %zu: a frame name holds a NUL byte", lineno);
+        if ((err = names_intern(pr->a, &pr->t, s + off, (size_t)(stop - (s + off)), hash, &idx)) !=
+                HW_OK ||
+            (err = framelist_push(cur, (size_t)(stop - s), idx)) != HW_OK)
+            goto fail;
+        off = (size_t)(stop - s) + 1;
+    }
+    if (cur->n > pr->maxframes - pr->nframes) /* the count pass makes this impossible */
+        return errbuf_set(eb, HW_BADDATA, "line %zu: more frames than counted", lineno);
+    for (k = 0; k < cur->n; k++)
+        pr->idx[pr->nframes + k] = cur->idx[cur->n - 1 - k];
+    pr->nframes += cur->n;
+    tmp = *prev;
+    *prev = *cur;
+    *cur = tmp;
+    pr->prev = s;
+    pr->prev_len = n;
+    return HW_OK;
+fail:
+    return errbuf_set(eb, err, "line %zu: %s", lineno, hw_strerror(err));
+}
+
+/* Reads every line, reading each as two counts when two is set. HW_OK with *retry set
+ * when a line has only one count although two was asked for. */
+static enum hw_err
+parse_lines(struct parser *pr, const char *d, size_t len, bool two, bool *retry, struct errbuf *eb)
+{
+    struct profile *p = pr->p;
+    struct lines ls;
+    struct fline fl;
+    const char *line, *why;
+    size_t n;
+    enum hw_err err;
+
+    *retry = false;
+    lines_init(&ls, d, len);
+    while (lines_next(&ls, &line, &n)) {
+        struct sample *s = &p->samples[p->nsamples];
+        size_t first = pr->nframes;
+        int r = fline_parse(line, n, &fl, &why);
+
+        if (r < 0)
+            return bad_line(eb, ls.lineno, line, n, why);
+        if (r == 0)
+            continue;
+        if (two && !fl.two) {
+            *retry = true;
+            return HW_OK;
+        }
+        if (p->nsamples == pr->maxsamples)
+            return errbuf_set(eb, HW_BADDATA, "line %zu: more lines than counted", ls.lineno);
+        err = two ? parse_frames(pr, fl.stack2, fl.stack2_len, ls.lineno, eb)
+                  : parse_frames(pr, fl.stack, fl.stack_len, ls.lineno, eb);
+        if (err != HW_OK)
+            return err;
+        s->nlocs = pr->nframes - first;
+        s->values[0] = two ? fl.count2 : fl.count;
+        s->values[p->ntypes - 1] = fl.count;
+        p->nsamples++;
+    }
+    return HW_OK;
+}
+
+/* While lines are read, frames are name indices (uint32) kept in the upper half of
+ * the pointer array that will hold the locations; they become pointers front to back
+ * once the location array exists. The pointer written at slot i ends at byte 8(i+1),
+ * which never reaches index j > i at byte 4m + 4j (m slots), so no index is overwritten
+ * before it is read. This saves four bytes per frame: 80 MB on a million-line input. */
+static enum hw_err
+link_locations(struct parser *pr)
+{
+    struct profile *p = pr->p;
+    size_t i, off = 0;
+    enum hw_err err;
+
+    if ((err = make_locations(pr->a, p, &pr->t)) != HW_OK)
+        return err;
+    for (i = 0; i < pr->nframes; i++) {
+        uint32_t k = pr->idx[i];
+        pr->locs[i] = &p->locations[k];
+    }
+    for (i = 0; i < p->nsamples; i++) {
+        p->samples[i].locs = pr->locs + off;
+        off += p->samples[i].nlocs;
+    }
+    return HW_OK;
+}
+
+static enum hw_err
+parse_text(struct arena *a, const char *d, size_t len, struct profile **out, struct errbuf *eb)
+{
+    struct parser pr = {0};
+    struct lines ls;
+    struct fline fl;
+    const char *line, *why;
+    size_t n, nsep, nsemi, i;
+    int64_t *values;
+    enum hw_err err = HW_NOMEM;
+    bool two = false, retry;
+
+    lines_init(&ls, d, len);
+    count_bytes(d, len, ls.sep, &nsep, &nsemi);
+    /* Two counts per line only if the first stack has them; a later line without
+     * them makes us start again with one. */
+    while (lines_next(&ls, &line, &n))
+        if (fline_parse(line, n, &fl, &why) > 0) {
+            two = fl.two;
+            break;
+        }
+    pr.a = a;
+    pr.maxsamples = nsep + 1;
+    pr.maxframes = nsemi + nsep + 1;
+    if ((pr.p = profile_new(a)) == NULL ||
+        (pr.p->samples = arena_calloc(a, pr.maxsamples, sizeof(*pr.p->samples))) == NULL ||
+        (values = arena_calloc(a, pr.maxsamples * 2, sizeof(*values))) == NULL ||
+        (pr.locs = arena_alloc(a, pr.maxframes * sizeof(*pr.locs))) == NULL) {
+        err = arena_error(a);
+        goto out;
+    }
+    pr.idx = (uint32_t *)(void *)((unsigned char *)pr.locs +
+                                  pr.maxframes * (sizeof(*pr.locs) - sizeof(uint32_t)));
+    pr.p->format = PROFILE_FOLDED;
+    do {
+        free(pr.t.slots);
+        pr.t.slots = NULL;
+        pr.t.mask = pr.t.n = pr.nframes = pr.p->nsamples = 0;
+        pr.fl[0].n = 0;
+        pr.prev = NULL;
+        if ((err = names_grow(&pr.t)) != HW_OK || (err = set_types(a, pr.p, two)) != HW_OK)
+            goto out;
+        for (i = 0; i < pr.maxsamples; i++)
+            pr.p->samples[i].values = values + i * pr.p->ntypes;
+        if ((err = parse_lines(&pr, d, len, two, &retry, eb)) != HW_OK)
+            goto out;
+        two = false;
+    } while (retry);
+    if ((err = link_locations(&pr)) != HW_OK)
+        goto out;
+    *out = pr.p;
+out:
+    free(pr.t.slots);
+    free(pr.t.ents);
+    for (i = 0; i < 2; i++) {
+        free(pr.fl[i].end);
+        free(pr.fl[i].idx);
+    }
+    if (err != HW_OK)
+        errbuf_set(eb, err, "reading folded stacks: %s", hw_strerror(err));
+    return err;
+}
+
+enum hw_err
+folded_parse(struct arena *a, const unsigned char *data, size_t len, struct profile **out,
+             bool *recognized, struct errbuf *eb)
+{
+    unsigned char *conv = NULL;
+    const char *d = (const char *)data;
+    enum hw_err err;
+
+    *out = NULL;
+    *recognized = false;
+    if (len >= 2 &&
+        ((data[0] == 0xff && data[1] == 0xfe) || (data[0] == 0xfe && data[1] == 0xff))) {
+        if ((conv = utf16_to_utf8(data + 2, len - 2, data[0] == 0xfe, &len)) == NULL)
+            return errbuf_set(eb, HW_NOMEM, "out of memory converting UTF-16");
+        d = (const char *)conv;
+    } else if (len >= 3 && data[0] == 0xef && data[1] == 0xbb && data[2] == 0xbf) {
+        d += 3;
+        len -= 3;
+    }
+    if (!looks_folded(d, len)) {
+        free(conv);
+        return errbuf_set(eb, HW_BADDATA, "not folded stacks");
+    }
+    *recognized = true;
+    err = parse_text(a, d, len, out, eb);
+    free(conv);
+    return err;
+}
