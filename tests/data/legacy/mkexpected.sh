@@ -4,8 +4,11 @@
 # parse in: header, the samples after pprof's merge (equal stacks and labels summed,
 # all-zero and frameless samples left out, first appearance first), then the
 # locations they use, by address, with their mappings. The .expected files next to
-# the fixtures are this script's output; regenerate with
+# the fixtures are this script's output, and so are shared/*.expected for the public
+# profiles in ../shared/testdata/profiles; regenerate (from this directory) with
 #   for f in *.txt *.bin; do sh mkexpected.sh "$f" > "${f%.*}.expected"; done
+#   for f in shared/*.expected; do p=$(basename "$f" .expected)
+#       sh mkexpected.sh "../../../../shared/testdata/profiles/$p" > "$f"; done
 set -eu
 go tool pprof -raw "$1" 2>/dev/null | awk '
 function pad(a) { sub(/^0x/, "", a); while (length(a) < 16) a = "0" a; return a }

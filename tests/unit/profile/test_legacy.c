@@ -216,38 +216,22 @@ by_address(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The locations of the samples -raw shows, by address, with their mappings. */
 static void
-render_locations(struct text *t, const struct profile *p, struct merged *m, size_t n)
+render_locations(struct text *t, const struct profile *p)
 {
-    const struct location **locs = calloc(p->nlocations + 1, sizeof(*locs));
-    size_t i, j, k, nl = 0;
+    const struct location **locs;
+    size_t i, k, n = 0;
 
+    for (i = 0; i < p->nsamples; i++)
+        n += p->samples[i].nlocs;
+    locs = calloc(n + 1, sizeof(*locs));
     assert_non_null(locs);
-    for (i = 0; i < p->nsamples; i++) {
-        const struct sample *s = &p->samples[i];
-        char *key;
-
-        if (s->nlocs == 0 || all_zero(s->values, p->ntypes))
-            continue;
-        key = sample_key(s);
-        for (j = 0; j < n && strcmp(m[j].key, key) != 0; j++)
-            ;
-        free(key);
-        for (k = 0; j < n && !all_zero(m[j].vals, p->ntypes) && k < s->nlocs; k++)
-            locs[nl++] = s->locs[k];
-        assert_true(nl <= p->nlocations * 64 + 1 || nl < p->nlocations + 1);
-        if (nl + 64 > p->nlocations) { /* keep the array small: dedupe as we go */
-            qsort(locs, nl, sizeof(*locs), by_address);
-            for (j = k = 0; j < nl; j++)
-                if (k == 0 || locs[k - 1] != locs[j])
-                    locs[k++] = locs[j];
-            nl = k;
-            locs = realloc(locs, (nl + 64 + p->nlocations) * sizeof(*locs));
-            assert_non_null(locs);
-        }
-    }
-    qsort(locs, nl, sizeof(*locs), by_address);
-    for (i = 0; i < nl; i++) {
+    for (i = n = 0; i < p->nsamples; i++)
+        for (k = 0; !all_zero(p->samples[i].values, p->ntypes) && k < p->samples[i].nlocs; k++)
+            locs[n++] = p->samples[i].locs[k];
+    qsort(locs, n, sizeof(*locs), by_address);
+    for (i = 0; i < n; i++) {
         const struct mapping *mp = locs[i]->mapping;
 
         if (i > 0 && locs[i - 1] == locs[i])
@@ -285,7 +269,7 @@ render(const struct profile *p)
             put(&t, " %" PRId64, m[i].vals[j]);
         put(&t, "%s\n", m[i].key);
     }
-    render_locations(&t, p, m, n);
+    render_locations(&t, p);
     for (i = 0; i < n; i++) {
         free(m[i].key);
         free(m[i].vals);
