@@ -8,9 +8,9 @@
  * which each function calls a few others, more often shallow ones; a stack is a walk
  * from one of a few roots (runtime.main, net/http's conn.serve, goroutine entry
  * points) that ends in a runtime allocator (1 call in 40) or stops (1 frame in 50), so
- * depths are spread up to the cap of 60 (mean about 20). Counts are Pareto distributed (alpha 1.1, like heap
- * bytes: many small, a few huge). Lines are sorted, as stackcollapse-*.pl and
- * `heapwatch fold` write them, and not deduplicated. */
+ * depths are spread up to the cap of 60 (mean about 20). Counts are Pareto distributed (alpha 1.1,
+ * like heap bytes: many small, a few huge). Lines are sorted, as stackcollapse-*.pl and `heapwatch
+ * fold` write them, and not deduplicated. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -48,21 +48,33 @@ rnd_unit(void)
 static const char *const orgs[] = {"acme", "cloudcorp", "kube-tools", "datastream", "payments"};
 static const char *const repos[] = {"api", "shop", "ingest", "platform", "billing", "search"};
 static const char *const pkgs[] = {"internal/cache", "internal/store", "internal/handlers",
-                                   "pkg/codec", "pkg/rpc/server", "pkg/metrics", "internal/queue",
-                                   "pkg/auth", "internal/index/btree", "pkg/util"};
-static const char *const std[] = {"net/http", "encoding/json", "bufio", "bytes", "strings",
-                                  "sync", "io", "compress/gzip", "crypto/tls", "reflect",
-                                  "google.golang.org/grpc", "google.golang.org/protobuf/proto",
+                                   "pkg/codec",      "pkg/rpc/server", "pkg/metrics",
+                                   "internal/queue", "pkg/auth",       "internal/index/btree",
+                                   "pkg/util"};
+static const char *const std[] = {"net/http",
+                                  "encoding/json",
+                                  "bufio",
+                                  "bytes",
+                                  "strings",
+                                  "sync",
+                                  "io",
+                                  "compress/gzip",
+                                  "crypto/tls",
+                                  "reflect",
+                                  "google.golang.org/grpc",
+                                  "google.golang.org/protobuf/proto",
                                   "github.com/prometheus/client_golang/prometheus"};
-static const char *const types[] = {"Server", "Client", "Cache", "Store", "Decoder", "Encoder",
-                                    "Pool", "Handler", "Queue", "Index", "Conn", "Reader",
-                                    "Writer", "Buffer", "Tree", "Registry"};
-static const char *const verbs[] = {"Get", "Put", "Load", "Store", "Serve", "Handle", "Decode",
-                                    "Encode", "Read", "Write", "Flush", "grow", "alloc", "insert",
-                                    "lookup", "process", "run", "dispatch", "marshal", "copy"};
-static const char *const runtime[] = {"runtime.mallocgc", "runtime.newobject", "runtime.makeslice",
-                                      "runtime.growslice", "runtime.makemap", "runtime.mapassign",
-                                      "runtime.concatstrings", "runtime.rawstringtmp",
+static const char *const types[] = {"Server", "Client",  "Cache", "Store",   "Decoder", "Encoder",
+                                    "Pool",   "Handler", "Queue", "Index",   "Conn",    "Reader",
+                                    "Writer", "Buffer",  "Tree",  "Registry"};
+static const char *const verbs[] = {"Get",     "Put",    "Load",     "Store",   "Serve",
+                                    "Handle",  "Decode", "Encode",   "Read",    "Write",
+                                    "Flush",   "grow",   "alloc",    "insert",  "lookup",
+                                    "process", "run",    "dispatch", "marshal", "copy"};
+static const char *const runtime[] = {"runtime.mallocgc",          "runtime.newobject",
+                                      "runtime.makeslice",         "runtime.growslice",
+                                      "runtime.makemap",           "runtime.mapassign",
+                                      "runtime.concatstrings",     "runtime.rawstringtmp",
                                       "runtime.slicebytetostring", "runtime.convTstring"};
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -104,8 +116,8 @@ make_names(void)
 
         for (k = 0; k < NCALLEES; k++) {
             unsigned span = NFUNCS - i > 400 ? 400 : NFUNCS - i;
-            callees[i][k] = rnd_below(40) == 0 ? rnd_below(N(runtime))
-                                              : (i + 1 + rnd_below(span)) % NFUNCS;
+            callees[i][k] =
+                rnd_below(40) == 0 ? rnd_below(N(runtime)) : (i + 1 + rnd_below(span)) % NFUNCS;
         }
     }
 }
@@ -119,9 +131,10 @@ line_cmp(const void *x, const void *y)
 int
 main(int argc, char **argv)
 {
-    static const char *const roots[] = {"runtime.main;main.main", "net/http.(*conn).serve",
-                                        "runtime.goexit;google.golang.org/grpc.(*Server).serveStreams.func1",
-                                        "runtime.goexit;github.com/acme/shop/internal/queue.(*Queue).worker"};
+    static const char *const roots[] = {
+        "runtime.main;main.main", "net/http.(*conn).serve",
+        "runtime.goexit;google.golang.org/grpc.(*Server).serveStreams.func1",
+        "runtime.goexit;github.com/acme/shop/internal/queue.(*Queue).worker"};
     long lines, l;
     char line[1 << 13], **all;
 

@@ -177,6 +177,18 @@ parse_args(struct flame_cmd *fc, int argc, char **argv, enum format *fmt)
     return EXIT_OK;
 }
 
+/* A file by its base name (the directories only crowd the subtitle); URLs and "-"
+ * as given. */
+static const char *
+display_name(const char *source)
+{
+    const char *slash = strrchr(source, '/');
+
+    if (strstr(source, "://") != NULL || slash == NULL || slash[1] == '\0')
+        return source;
+    return slash + 1;
+}
+
 /* "SOURCE · inuse_space · 2024-05-01 12:00:00 UTC · total 1.50GB", or for a diff
  * "SOURCE vs BASE · inuse_space · new 1.50GB, base 1GB". */
 static void
@@ -190,9 +202,9 @@ make_subtitle(const struct flame_cmd *fc, const struct profile *p, const struct 
     if (p->time_nanos > 0 && gmtime_r(&t, &tm) != NULL)
         strftime(when, sizeof(when), " \xc2\xb7 %Y-%m-%d %H:%M:%S UTC", &tm);
     units_label(cur->total, cur->unit, "auto", v1, sizeof(v1));
-    snprintf(s, cap, "%s", fc->source);
+    snprintf(s, cap, "%s", display_name(fc->source));
     if (base != NULL && base_name != NULL)
-        sappend(s, cap, " vs %s", base_name);
+        sappend(s, cap, " vs %s", display_name(base_name));
     else if (base != NULL)
         sappend(s, cap, " (two-column diff)");
     sappend(s, cap, " \xc2\xb7 %s%s%s", cur->type, fc->o.reverse ? " \xc2\xb7 reversed" : "", when);

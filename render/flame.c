@@ -342,7 +342,11 @@ close_node(struct build *b, uint32_t d)
     p->base += fr->base;
     b->fill[d - 1] += drawn(b, fr);
     if (!wide_enough(b, drawn(b, fr))) {
-        f->info.elided += f->info.nframes - j;
+        /* In a diff, a frame only the other side has is not narrow but absent. */
+        if (drawn(b, fr) == 0)
+            f->info.absent += f->info.nframes - j;
+        else
+            f->info.elided += f->info.nframes - j;
         f->info.nframes = j;
     }
 }
@@ -552,9 +556,15 @@ finish(struct flame *f, const struct build *b)
             fr->color = palette_color(in->palette, fr->name);
         }
     }
+    /* Titles are cut to the width too (advances scale with the font size). */
     in->title =
         text_sanitize(f->a, f->opts.title ? f->opts.title : default_title(&f->opts, in->diff));
     in->subtitle = text_sanitize(f->a, f->opts.subtitle ? f->opts.subtitle : "");
+    if (in->title != NULL)
+        in->title = text_fit(f->a, &f->metrics, in->title,
+                             graph * FLAME_FONT_SIZE / FLAME_TITLE_SIZE, true);
+    if (in->subtitle != NULL)
+        in->subtitle = text_fit(f->a, &f->metrics, in->subtitle, graph, true);
     in->type = text_sanitize(f->a, in->type);
     in->unit = text_sanitize(f->a, in->unit);
     return in->title && in->subtitle && in->type && in->unit ? HW_OK : arena_error(f->a);
@@ -688,6 +698,28 @@ const struct flame_frame *
 flame_frames(const struct flame *f)
 {
     return f->frames;
+}
+
+void
+flame_note(const struct flame *f, char *out, size_t cap)
+{
+    const struct flame_info *in = &f->info;
+    size_t n = 0;
+
+    out[0] = '\0';
+    if (in->elided > 0)
+        n += (size_t)snprintf(out, cap,
+                              "%zu frames narrower than %g%s are not drawn; their values stay in "
+                              "their parents",
+                              in->elided, f->opts.minwidth,
+                              f->opts.minwidth_pct ? "% of the total" : " px");
+    if (in->negative > 0 && n < cap)
+        n += (size_t)snprintf(out + n, cap - n, "%s%zu stacks with negative values left out",
+                              n ? "; " : "", in->negative);
+    if (in->absent > 0 && n < cap)
+        snprintf(out + n, cap - n, "%s%zu frames only in the %s are not drawn%s", n ? "; " : "",
+                 in->absent, f->opts.negate ? "new profile" : "base",
+                 f->opts.negate ? "" : " (-negate shows them)");
 }
 
 double

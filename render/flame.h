@@ -27,6 +27,7 @@
 #define FLAME_TOP 66      /* title, subtitle and note lines above the frames */
 #define FLAME_BOTTOM 30   /* the details line below them */
 #define FLAME_NO_PARENT UINT32_MAX
+#define FLAME_MARK_MIN 3.0 /* frames narrower show no new/vanished outline, only its tooltip */
 
 enum flame_sort {
     FLAME_SORT_NAME,   /* siblings in byte order of their names */
@@ -75,6 +76,7 @@ struct flame_info {
     size_t nframes; /* frames drawn, root included */
     uint32_t maxdepth;
     size_t elided;          /* merged frames left out for being narrower than minwidth */
+    size_t absent;          /* diff: frames only the side not drawn has (see negate) */
     size_t negative;        /* stacks left out for a negative value */
     double scale;           /* pixels per unit of value */
     unsigned width, height; /* of the image */
@@ -104,6 +106,11 @@ const struct text_metrics *flame_metrics(const struct flame *f);
 /* The frames in depth-first order, parents before children, siblings in order; the
  * root is frames[0]. */
 const struct flame_frame *flame_frames(const struct flame *f);
+
+#define FLAME_NOTE_MAX 512
+
+/* The line under the subtitle: how many frames are not drawn and why ("" if none). */
+void flame_note(const struct flame *f, char *out, size_t cap);
 
 /* The y of the top of a frame at depth d. */
 double flame_y(const struct flame *f, uint32_t d);

@@ -33,8 +33,7 @@ static void
 draw_header(cairo_t *cr, const struct flame *f)
 {
     const struct flame_info *in = flame_info(f);
-    const struct flame_opts *o = flame_opts(f);
-    char note[256] = "";
+    char note[FLAME_NOTE_MAX];
 
     cairo_set_source_rgb(cr, 0xf6 / 255.0, 0xf6 / 255.0, 0xf2 / 255.0);
     cairo_paint(cr);
@@ -44,11 +43,7 @@ draw_header(cairo_t *cr, const struct flame *f)
     cairo_set_font_size(cr, FLAME_FONT_SIZE);
     cairo_set_source_rgb(cr, 0x44 / 255.0, 0x44 / 255.0, 0x44 / 255.0);
     centered(cr, in->width / 2.0, 42, in->subtitle);
-    if (in->elided > 0)
-        snprintf(note, sizeof(note),
-                 "%zu frames narrower than %g%s are not drawn; their values "
-                 "stay in their parents",
-                 in->elided, o->minwidth, o->minwidth_pct ? "% of the total" : " px");
+    flame_note(f, note, sizeof(note));
     centered(cr, in->width / 2.0, 58, note);
 }
 
@@ -65,7 +60,7 @@ draw_frames(cairo_t *cr, const struct flame *f)
         set_rgb(cr, fr[i].color);
         cairo_rectangle(cr, fr[i].x, y, fr[i].w, FLAME_FRAME_HEIGHT - 1);
         cairo_fill(cr);
-        if (fr[i].flags != 0) {
+        if (fr[i].flags != 0 && fr[i].w >= FLAME_MARK_MIN) {
             cairo_set_source_rgb(cr, 0, 0, 0);
             cairo_set_line_width(cr, 1);
             cairo_set_dash(cr, dash, 2, 0);

@@ -370,11 +370,12 @@ put_frame(struct buf *b, const struct flame *f, const struct flame_frame *fr)
 {
     const struct flame_info *in = flame_info(f);
     double y = flame_y(f, fr->depth);
+    unsigned mark = fr->w >= FLAME_MARK_MIN ? fr->flags : 0;
     enum hw_err err;
 
-    if ((err = buf_puts(b, fr->flags & FLAME_NEW    ? "<g class=\"n\"><title>"
-                           : fr->flags & FLAME_GONE ? "<g class=\"g\"><title>"
-                                                    : "<g><title>")) != HW_OK ||
+    if ((err = buf_puts(b, mark & FLAME_NEW    ? "<g class=\"n\"><title>"
+                           : mark & FLAME_GONE ? "<g class=\"g\"><title>"
+                                               : "<g><title>")) != HW_OK ||
         (err = put_tooltip(b, in, fr)) != HW_OK ||
         (err = buf_puts(b, "</title><rect x=\"")) != HW_OK || (err = put_num(b, fr->x)) != HW_OK ||
         (err = buf_printf(b, "\" y=\"%.0f\" width=\"", y)) != HW_OK ||
@@ -396,8 +397,8 @@ static enum hw_err
 put_header(struct buf *b, const struct flame *f)
 {
     const struct flame_info *in = flame_info(f);
-    const struct flame_opts *o = flame_opts(f);
     unsigned w = in->width, h = in->height;
+    char note[FLAME_NOTE_MAX];
     enum hw_err err;
 
     if ((err = buf_printf(b,
@@ -416,30 +417,17 @@ put_header(struct buf *b, const struct flame *f)
         (err = text_xml(b, in->subtitle)) != HW_OK ||
         (err = buf_printf(b, "</text>\n<text id=\"note\" x=\"%u\" y=\"58\">", w / 2)) != HW_OK)
         return err;
-    if (in->elided > 0) {
-        if (o->minwidth_pct)
-            err = buf_printf(b,
-                             "%zu frames narrower than %g%% of the total are not drawn; their "
-                             "values stay in their parents",
-                             in->elided, o->minwidth);
-        else
-            err = buf_printf(b,
-                             "%zu frames narrower than %g px are not drawn; their values stay "
-                             "in their parents",
-                             in->elided, o->minwidth);
-    }
-    if (err == HW_OK && in->negative > 0)
-        err = buf_printf(b, "%s%zu stacks with negative values left out", in->elided ? "; " : "",
-                         in->negative);
-    if (err != HW_OK ||
-        (err = buf_printf(b,
+    flame_note(f, note, sizeof(note));
+    if ((err = text_xml(b, note)) != HW_OK)
+        return err;
+    if ((err = buf_printf(b,
                           "</text>\n"
                           "<text id=\"unzoom\" class=\"hide\" x=\"%d\" y=\"24\">Reset Zoom</text>\n"
                           "<text id=\"search\" class=\"hide\" x=\"%u\" y=\"24\">Search</text>\n"
                           "<text id=\"details\" x=\"%d\" y=\"%u\"> </text>\n"
                           "<text id=\"matched\" x=\"%u\" y=\"%u\"></text>\n<g id=\"frames\">\n",
                           FLAME_PAD, w - FLAME_PAD, FLAME_PAD, h - 10, w - FLAME_PAD, h - 10)) !=
-            HW_OK)
+        HW_OK)
         return err;
     return HW_OK;
 }

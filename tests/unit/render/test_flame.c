@@ -182,8 +182,10 @@ test_diff(void **state)
     assert_string_equal(flame_info(fl)->title, "Differential Flame Graph");
     assert_int_equal(flame_info(fl)->cur_total, 10);
     assert_int_equal(flame_info(fl)->base_total, 8);
-    /* f vanished: no width without negate. */
+    /* f vanished: no width without negate, and it is absent, not narrow. */
     assert_string_equal(ft_order(fl, order, sizeof(order)), "a,a;b,a;b;c,a;b;d,a;e");
+    assert_int_equal(flame_info(fl)->absent, 1);
+    assert_int_equal(flame_info(fl)->elided, 0);
     fr = ft_frame(fl, "a;b");
     assert_int_equal(fr->cur, 6);
     assert_int_equal(fr->base, 6);

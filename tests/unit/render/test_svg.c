@@ -499,22 +499,32 @@ test_elided_note(void **state)
     buf_reset(&out);
     flame_free(fl);
     arena_free(a);
+
+    /* A long title is cut to the width. */
+    {
+        struct flame_opts o;
+
+        flame_opts_init(&o);
+        o.width = 300;
+        o.title = "a title far too long for three hundred pixels at seventeen pixels a line";
+        fl = ft_layout(&a, "a 1\n", &o);
+        assert_string_equal(flame_info(fl)->title + strlen(flame_info(fl)->title) - 2, "..");
+        render_svg(fl, &out);
+    }
+    buf_reset(&out);
+    flame_free(fl);
+    arena_free(a);
 }
 
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_golden_simple),
-        cmocka_unit_test(test_golden_diff),
-        cmocka_unit_test(test_hostile_names),
-        cmocka_unit_test(test_hostile_title),
-        cmocka_unit_test(test_hostile_type),
-        cmocka_unit_test(test_geometry_matches_layout),
-        cmocka_unit_test(test_reproducible),
-        cmocka_unit_test(test_png),
-        cmocka_unit_test(test_png_too_tall),
-        cmocka_unit_test(test_elided_note),
+        cmocka_unit_test(test_golden_simple), cmocka_unit_test(test_golden_diff),
+        cmocka_unit_test(test_hostile_names), cmocka_unit_test(test_hostile_title),
+        cmocka_unit_test(test_hostile_type),  cmocka_unit_test(test_geometry_matches_layout),
+        cmocka_unit_test(test_reproducible),  cmocka_unit_test(test_png),
+        cmocka_unit_test(test_png_too_tall),  cmocka_unit_test(test_elided_note),
     };
 
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
