@@ -96,7 +96,7 @@ $(BUILD)/san/tests/%: tests/unit/%.c $(BUILD)/san/libhw.a
 # Fuzz targets: clang, libFuzzer, ASan+UBSan; each links the library sources directly.
 FUZZCFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -I. -Iprofile -Irender \
              -I$(BUILD)/gen $(PKGCFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIBSRC) $(GENSRC)
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIBSRC) $(GENSRC)
 	@mkdir -p $(dir $@)
 	clang $(FUZZCFLAGS) -o $@ $< $(filter profile/%,$(LIBSRC)) $(GENSRC) $(PKGLIBS)
 

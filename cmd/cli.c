@@ -147,6 +147,12 @@ load_one(const struct cli_common *c, struct arena *a, const char *source, struct
 
     buf_init(&raw, c->max_bytes);
     err = source_read(source, &fo, &raw, &eb);
+    if (err != HW_OK && eb.msg[0] != '\0') {
+        /* Reading errors already name the file or the (final) URL. */
+        fprintf(stderr, "heapwatch: %s\n", eb.msg);
+        buf_reset(&raw);
+        return EXIT_BADINPUT;
+    }
     if (err == HW_TOOBIG)
         errbuf_set(&eb, err, "input exceeds the limit of %zu bytes", c->max_bytes);
     if (err == HW_OK)
@@ -249,7 +255,8 @@ fail:
 int
 cli_write_stdout(const void *data, size_t n)
 {
-    if (fwrite(data, 1, n, stdout) != n || fflush(stdout) != 0) {
+    /* An empty report may come with no buffer at all. */
+    if ((n > 0 && fwrite(data, 1, n, stdout) != n) || fflush(stdout) != 0) {
         fprintf(stderr, "heapwatch: writing output: %s\n", strerror(errno));
         return EXIT_BADINPUT;
     }

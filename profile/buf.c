@@ -113,35 +113,39 @@ buf_read_file(struct buf *b, FILE *f)
     return err;
 }
 
-/* Reads in 64 KiB steps; near the cap only what still fits, then one byte more
- * tells whether the input really was larger. */
+/* Reads into the room the buffer has (a caller that knows the size reserves it
+ * first), growing by 64 KiB steps otherwise; at the cap, one byte more tells whether
+ * the input really was larger. */
 static enum hw_err
 buf_read_all(struct buf *b, FILE *f)
 {
     enum hw_err err;
-    size_t n;
+    size_t room, n;
 
     for (;;) {
-        if ((err = buf_reserve(b, 65536)) != HW_OK) {
-            size_t room = b->max > b->len ? b->max - b->len : 0;
-            if (err != HW_TOOBIG || room == 0) {
-                if (err == HW_TOOBIG && fgetc(f) == EOF && !ferror(f))
-                    return HW_OK;
-                return err;
-            }
-            if ((err = buf_reserve(b, room)) != HW_OK)
-                return err;
-            n = fread(b->data + b->len, 1, room, f);
-        } else {
-            n = fread(b->data + b->len, 1, 65536, f);
+        if (b->max != 0 && b->len >= b->max) {
+            if (fgetc(f) == EOF)
+                return ferror(f) ? HW_IO : HW_OK;
+            b->full = 1;
+            return HW_TOOBIG;
         }
+        room = b->cap > b->len ? b->cap - b->len - 1 : 0;
+        if (room < 4096) {
+            size_t want = 65536, left = b->max - b->len;
+
+            if (b->max != 0 && want > left)
+                want = left;
+            if ((err = buf_reserve(b, want)) != HW_OK)
+                return err;
+            room = b->cap - b->len - 1;
+        }
+        if (b->max != 0 && room > b->max - b->len)
+            room = b->max - b->len;
+        n = fread(b->data + b->len, 1, room, f);
         b->len += n;
         b->data[b->len] = '\0';
-        if (n == 0) {
-            if (ferror(f))
-                return HW_IO;
-            return HW_OK;
-        }
+        if (n == 0)
+            return ferror(f) ? HW_IO : HW_OK;
     }
 }
 

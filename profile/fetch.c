@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -318,10 +319,16 @@ source_read(const char *spec, const struct fetch_opts *o, struct buf *out, struc
     if ((fd = open(spec, O_RDONLY | O_CLOEXEC)) < 0)
         return errbuf_set(eb, HW_IO, "open %s: %s", spec, strerror(errno));
     /* Linux lets a directory be opened for reading; say so rather than fail on read. */
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (fstat(fd, &st) != 0)
+        memset(&st, 0, sizeof(st));
+    if (S_ISDIR(st.st_mode)) {
         close(fd);
         return errbuf_set(eb, HW_IO, "open %s: %s", spec, strerror(EISDIR));
     }
+    /* A regular file's size sizes the buffer: no doubling, no copies of big inputs. */
+    if (S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (out->max == 0 || (uintmax_t)st.st_size <= out->max))
+        buf_reserve(out, (size_t)st.st_size);
     if ((f = fdopen(fd, "rb")) == NULL) {
         err = errbuf_set(eb, HW_IO, "open %s: %s", spec, strerror(errno));
         close(fd);
