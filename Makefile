@@ -88,10 +88,10 @@ $(BUILD)/san/heapwatch: $(SANCMDOBJ) $(BUILD)/san/libhw.a
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libhw.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) -Itests/unit -o $@ $< $(BUILD)/libhw.a $(PKGLIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(ALLCFLAGS) -Itests/unit -MMD -MP -o $@ $< $(BUILD)/libhw.a $(PKGLIBS) $(shell pkg-config --libs cmocka)
 $(BUILD)/san/tests/%: tests/unit/%.c $(BUILD)/san/libhw.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) $(SAN) -Itests/unit -o $@ $< $(BUILD)/san/libhw.a $(PKGLIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(ALLCFLAGS) $(SAN) -Itests/unit -MMD -MP -o $@ $< $(BUILD)/san/libhw.a $(PKGLIBS) $(shell pkg-config --libs cmocka)
 
 # Fuzz targets: clang, libFuzzer, ASan+UBSan; each links the library sources directly.
 FUZZCFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -I. -Iprofile -Irender \
