@@ -209,7 +209,10 @@ fold_profile(struct arena *a, const struct profile *p, size_t col, enum granular
     f->unit = p->sample_types[col].unit;
     if ((err = name_locations(a, p, g, &frames, &start)) != HW_OK)
         return err;
+    /* Sized for one path per sample, so large inputs never rehash. */
     t.mask = 1023;
+    while (t.mask < p->nsamples * 2 && t.mask < ((size_t)1 << 30))
+        t.mask = t.mask * 2 + 1;
     if ((t.slots = arena_calloc(a, t.mask + 1, sizeof(*t.slots))) == NULL)
         return arena_error(a);
     for (i = 0; i < p->nsamples; i++) {
