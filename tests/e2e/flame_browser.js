@@ -18,7 +18,7 @@ const path = require("path");
 
 const dir = process.argv[2];
 const chromium = process.env.CHROMIUM || "chromium";
-const timeoutMs = +(process.env.FLAME_BROWSER_TIMEOUT || 60) * 1000;
+const timeoutMs = +(process.env.FLAME_BROWSER_TIMEOUT || 180) * 1000;
 let passed = 0, failed = 0;
 
 function ok(name) {
