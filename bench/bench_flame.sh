@@ -6,8 +6,8 @@
 # Inputs come from bench/gen_folded.c (Go-like names, depth up to 60 with a mean of
 # about 19, Pareto counts, sorted lines as stackcollapse writes them; about 930 bytes
 # a line, like the real parca heap profile's 860) and are cached in build/bench/. The
-# heap profile is build/bench/bigheap.pb.gz, which bench_top.sh makes from
-# examples/bigheap; it is made the same way here when missing.
+# heap profile is build/bench/bigheap.pb.gz, shared with bench_top.sh (bench/lib.sh
+# makes it from examples/bigheap when missing).
 #
 # Each input runs RUNS times (default 3): the best wall time (bash's EPOCHREALTIME, as
 # /usr/bin/time's %e has 10 ms steps), the CPU time (user + sys) of that run and the
@@ -21,58 +21,20 @@
 
 set -u
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-HW=${HW:-$ROOT/build/heapwatch}
-BIGHEAP=${BIGHEAP:-$ROOT/build/examples/bigheap}
-RUNS=${RUNS:-3}
-LIMIT=${LIMIT:-600}
+BENCH_NAME=bench_flame
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 SIZES=${SIZES:-10000 100000 1000000}
-OUT=$ROOT/build/bench
 GEN=$OUT/gen_folded
-TIME=/usr/bin/time
 REF_LPS=12000          # flamegraph.pl, lines per second (issue 3)
 REF_KB_PER_LINE=3.88   # flamegraph.pl, 3.7 GB per 1M lines (issue 3), in KiB
-
-die()
-{
-    echo "bench_flame: $*" >&2
-    exit 1
-}
-
-[ -x "$HW" ] || die "$HW is missing (run make)"
-[ -x "$TIME" ] || die "$TIME is missing (apt-get install time)"
-[ -n "${EPOCHREALTIME:-}" ] || die "needs bash 5 (EPOCHREALTIME)"
-mkdir -p "$OUT" || exit 1
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/heapwatch-bench.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
+bench_setup
 
 if [ ! -x "$GEN" ] || [ "$ROOT/bench/gen_folded.c" -nt "$GEN" ]; then
     ${CC:-cc} -std=c11 -D_DEFAULT_SOURCE -O2 -Wall -Wextra -Werror -o "$GEN" "$ROOT/bench/gen_folded.c" -lm ||
         die "cannot build the generator"
 fi
 
-# measure CMD...: best wall time over RUNS, with the CPU time of that run and the
-# largest RSS. Sets WALL (s), CPU (s), RSS (KiB). Returns 1 if a run failed.
-measure()
-{
-    local i t0 t1 wall line best=""
-    RSS=0
-    for ((i = 0; i < RUNS; i++)); do
-        t0=$EPOCHREALTIME
-        timeout -k 5 "$LIMIT" "$TIME" -f '%U %S %M' -o "$TMP/time" "$@" >/dev/null 2>"$TMP/err" || return 1
-        t1=$EPOCHREALTIME
-        wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-        line=$(tail -n 1 "$TMP/time")
-        if [ -z "$best" ] || awk -v a="$wall" -v b="$best" 'BEGIN { exit !(a < b) }'; then
-            best=$wall
-            CPU=$(echo "$line" | awk '{ printf "%.2f", $1 + $2 }')
-        fi
-        RSS=$(echo "$line $RSS" | awk '{ print (($3 > $4) ? $3 : $4) }')
-    done
-    WALL=$best
-}
 
 mb()
 {
@@ -91,8 +53,8 @@ for n in $SIZES; do
     if [ ! -s "$in" ] || [ "$GEN" -nt "$in" ]; then
         "$GEN" "$n" >"$in.tmp" && mv "$in.tmp" "$in" || die "cannot generate $in"
     fi
-    if ! measure "$HW" flame -o "$TMP/out.svg" "$in"; then
-        echo "heapwatch flame failed on $in: $(head -n 3 "$TMP/err")"
+    if ! measure /dev/null "$HW" flame -o "$TMP/out.svg" "$in"; then
+        echo "heapwatch flame failed on $in: $MEASURE_ERR"
         continue
     fi
     svg=$(wc -c <"$TMP/out.svg")
@@ -103,7 +65,7 @@ for n in $SIZES; do
     hw_wall=$WALL hw_cpu=$CPU hw_rss=$RSS
     if [ -n "${FLAMEGRAPH_PL:-}" ]; then
         RUNS_SAVED=$RUNS RUNS=1
-        if measure perl "$FLAMEGRAPH_PL" "$in"; then
+        if measure /dev/null perl "$FLAMEGRAPH_PL" "$in"; then
             printf '  flamegraph.pl: wall %ss, cpu %ss, RSS %s MB; heapwatch is %sx faster (wall), %sx faster (cpu), %s of its memory\n' \
                 "$WALL" "$CPU" "$(mb "$RSS")" \
                 "$(awk -v a="$WALL" -v b="$hw_wall" 'BEGIN { printf "%.0f", (b > 0 ? a / b : 0) }')" \
@@ -111,7 +73,7 @@ for n in $SIZES; do
                 "$(awk -v a="$RSS" -v b="$hw_rss" 'BEGIN { printf "1/%.1f", a / b }')"
             ref_wall=$WALL ref_cpu=$CPU ref_rss=$RSS
         else
-            echo "  flamegraph.pl failed or took more than ${LIMIT}s: $(head -n 2 "$TMP/err")"
+            echo "  flamegraph.pl failed or took more than ${LIMIT}s: $MEASURE_ERR"
             ref_wall="" ref_cpu="" ref_rss=""
         fi
         RUNS=$RUNS_SAVED
@@ -138,22 +100,16 @@ done
 
 # --- a 200k-sample heap profile straight to SVG ----------------------------------
 
-PROFILE=$OUT/bigheap.pb.gz
-if [ ! -s "$PROFILE" ] && [ -x "$BIGHEAP" ]; then
-    echo "making $PROFILE (bigheap -memprofilerate=1) ..."
-    timeout -k 5 "$LIMIT" "$BIGHEAP" -addr=127.0.0.1:0 -memprofilerate=1 -duration=1ms \
-        -snapshot="$TMP/bigheap" >/dev/null 2>"$TMP/bigheap.err" </dev/null &&
-        mv "$TMP/bigheap.pb.gz" "$PROFILE"
-fi
-if [ -s "$PROFILE" ]; then
+if [ -x "$BIGHEAP" ] || [ -s "$OUT/bigheap.pb.gz" ]; then
+    bigheap_profile
     stacks=$("$HW" fold "$PROFILE" 2>/dev/null | wc -l)
-    samples=$([ -s "$OUT/bigheap.counts" ] && cut -d' ' -f1 "$OUT/bigheap.counts" || echo "?")
-    if measure "$HW" flame -o "$TMP/heap.svg" "$PROFILE"; then
+    samples=$SAMPLES
+    if measure /dev/null "$HW" flame -o "$TMP/heap.svg" "$PROFILE"; then
         printf 'heap profile %s (%s samples, %s folded stacks): wall %ss, cpu %ss, RSS %s MB, SVG %s kB\n' \
             "$(basename "$PROFILE")" "$samples" "$stacks" "$WALL" "$CPU" "$(mb "$RSS")" \
             "$(($(wc -c <"$TMP/heap.svg") / 1000))"
     else
-        echo "heapwatch flame failed on $PROFILE: $(head -n 3 "$TMP/err")"
+        echo "heapwatch flame failed on $PROFILE: $MEASURE_ERR"
     fi
 else
     echo "no heap profile: run make examples (build/examples/bigheap) or bench_top.sh"

@@ -2,9 +2,9 @@
 # bench_graph.sh - time `heapwatch graph -o x.svg` against `go tool pprof -svg` on the
 # big heap profile of bench_top.sh, for inuse_space and alloc_space.
 #
-# Builds nothing: run `make` first. The profile is build/bench/bigheap.pb.gz, made
-# by bench/bench_top.sh (run it once), or here straight from examples/bigheap at
-# -memprofilerate=1 when missing. pprof needs graphviz's `dot` program on PATH
+# Builds nothing: run `make` first. The profile is build/bench/bigheap.pb.gz (shared
+# with bench_top.sh through bench/lib.sh, made from examples/bigheap when missing),
+# or $PROFILE. pprof needs graphviz's `dot` program on PATH
 # (Debian's package graphviz); heapwatch lays out in-process with libgvc. Both
 # commands include the layout. Each runs RUNS times, in turn, in the same run of
 # this script; the best wall time and the largest peak RSS are printed with the
@@ -17,71 +17,28 @@
 
 set -u
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-HW=${HW:-$ROOT/build/heapwatch}
-BIGHEAP=${BIGHEAP:-$ROOT/build/examples/bigheap}
-PPROF=${PPROF:-go tool pprof}
-RUNS=${RUNS:-3}
-LIMIT=${LIMIT:-600}
-PROFILE=${PROFILE:-$ROOT/build/bench/bigheap.pb.gz}
-TIME=/usr/bin/time
-
-die()
-{
-    echo "bench_graph: $*" >&2
-    exit 1
-}
-
-[ -x "$HW" ] || die "$HW is missing (run make)"
-[ -x "$TIME" ] || die "$TIME is missing (apt-get install time)"
+BENCH_NAME=bench_graph
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_setup
 command -v dot >/dev/null || die "graphviz's dot is missing (pprof -svg needs it: apt-get install graphviz)"
-[ -n "${EPOCHREALTIME:-}" ] || die "needs bash 5 (EPOCHREALTIME)"
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/heapwatch-bench.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-
-if [ ! -s "$PROFILE" ]; then
-    [ -x "$BIGHEAP" ] || die "$BIGHEAP is missing (run make)"
-    echo "making $PROFILE (bigheap -memprofilerate=1) ..."
-    mkdir -p "$(dirname "$PROFILE")" || exit 1
-    timeout -k 5 "$LIMIT" "$BIGHEAP" -addr=127.0.0.1:0 -memprofilerate=1 -duration=1ms \
-        -snapshot="$TMP/bigheap" >/dev/null 2>"$TMP/bigheap.err" </dev/null ||
-        die "bigheap failed: $(head -n 3 "$TMP/bigheap.err")"
-    mv "$TMP/bigheap.pb.gz" "$PROFILE" || exit 1
+if [ -n "${PROFILE:-}" ]; then
+    [ -s "$PROFILE" ] || die "$PROFILE is missing"
+else
+    bigheap_profile
 fi
 echo "profile: $PROFILE ($(wc -c <"$PROFILE") bytes gzipped)"
-
-# measure NAME CMD...: run CMD RUNS times; set WALL (best seconds) and RSS (largest
-# peak KiB). Dies if CMD fails.
-measure()
-{
-    local name=$1 i t0 t1 w m best="" peak=0 rc
-    shift
-    for ((i = 0; i < RUNS; i++)); do
-        t0=$EPOCHREALTIME
-        timeout -k 5 "$LIMIT" "$TIME" -f '%e %M' -o "$TMP/time" "$@" >/dev/null 2>"$TMP/err"
-        rc=$?
-        t1=$EPOCHREALTIME
-        [ $rc -eq 0 ] || die "$name failed (status $rc): $(head -n 3 "$TMP/err")"
-        w=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')
-        m=$(awk 'END { print $2 }' "$TMP/time")
-        if [ -z "$best" ] || awk -v a="$w" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$w; fi
-        [ "$m" -gt "$peak" ] && peak=$m
-    done
-    WALL=$best
-    RSS=$peak
-}
 
 echo "timing, best of $RUNS runs (layout included):"
 printf '  %-12s %-28s %10s %14s\n' "" "" "wall s" "peak RSS KiB"
 worst=""
 for si in inuse_space alloc_space; do
     # shellcheck disable=SC2086
-    measure "pprof -svg" $PPROF -svg -sample_index=$si -output "$TMP/p.svg" "$PROFILE"
+    measure /dev/null $PPROF -svg -sample_index=$si -output "$TMP/p.svg" "$PROFILE" ||
+        die "pprof -svg failed ($MEASURE_ERR)"
     P_WALL=$WALL P_RSS=$RSS
-    measure "heapwatch graph" "$HW" graph -sample_index=$si -o "$TMP/h.svg" "$PROFILE"
+    measure /dev/null "$HW" graph -sample_index=$si -o "$TMP/h.svg" "$PROFILE" ||
+        die "heapwatch graph failed ($MEASURE_ERR)"
     H_WALL=$WALL H_RSS=$RSS
     printf '  %-12s %-28s %10.3f %14d\n' "$si" "go tool pprof -svg" "$P_WALL" "$P_RSS"
     printf '  %-12s %-28s %10.3f %14d\n' "$si" "heapwatch graph -o x.svg" "$H_WALL" "$H_RSS"

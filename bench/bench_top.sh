@@ -18,55 +18,11 @@
 
 set -u
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-HW=${HW:-$ROOT/build/heapwatch}
-BIGHEAP=${BIGHEAP:-$ROOT/build/examples/bigheap}
-PPROF=${PPROF:-go tool pprof}
-RUNS=${RUNS:-3}
-LIMIT=${LIMIT:-600} # seconds any one command may take
-OUT=$ROOT/build/bench
-PROFILE=$OUT/bigheap.pb.gz
-COUNTS=$OUT/bigheap.counts
-TIME=/usr/bin/time
-
-die()
-{
-    echo "bench_top: $*" >&2
-    exit 1
-}
-
-[ -x "$HW" ] || die "$HW is missing (run make)"
-[ -x "$BIGHEAP" ] || die "$BIGHEAP is missing (run make)"
-[ -x "$TIME" ] || die "$TIME is missing (apt-get install time)"
-[ -n "${EPOCHREALTIME:-}" ] || die "needs bash 5 (EPOCHREALTIME)"
-mkdir -p "$OUT" || exit 1
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/heapwatch-bench.XXXXXX") || exit 1
-# Every command runs in the foreground under timeout(1), so nothing outlives
-# the script; only the temp dir needs removing.
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
-
-# --- the profile ----------------------------------------------------------
-
-if [ ! -s "$PROFILE" ] || [ ! -s "$COUNTS" ] || [ "$BIGHEAP" -nt "$PROFILE" ]; then
-    echo "making $PROFILE (bigheap -memprofilerate=1) ..."
-    rm -f "$PROFILE" "$COUNTS"
-    # bigheap builds its heap before it listens, then -duration starts.
-    timeout -k 5 "$LIMIT" "$BIGHEAP" -addr=127.0.0.1:0 -memprofilerate=1 -duration=1ms \
-        -snapshot="$TMP/bigheap" >/dev/null 2>"$TMP/bigheap.err" </dev/null ||
-        die "bigheap failed: $(head -n 3 "$TMP/bigheap.err")"
-    # Count samples and distinct stacks (location-id lists) from pprof -raw.
-    # shellcheck disable=SC2086
-    timeout -k 5 "$LIMIT" $PPROF -raw "$TMP/bigheap.pb.gz" 2>/dev/null | awk '
-        /^Samples:/ { getline; s = 1; next }
-        /^[A-Z][a-z]+$/ { s = 0 }
-        s && /^ *-?[0-9]+( +-?[0-9]+)*:/ { n++; sub(/^[^:]*:/, ""); if (!($0 in seen)) { seen[$0] = 1; u++ } }
-        END { print n + 0, u + 0 }' >"$TMP/counts" || die "pprof -raw failed"
-    mv "$TMP/bigheap.pb.gz" "$PROFILE" && mv "$TMP/counts" "$COUNTS" || exit 1
-fi
-read -r SAMPLES STACKS <"$COUNTS" || die "cannot read $COUNTS"
+BENCH_NAME=bench_top
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_setup
+bigheap_profile
 GZ_BYTES=$(wc -c <"$PROFILE")
 RAW_BYTES=$(gzip -dc "$PROFILE" | wc -c)
 echo "profile: $PROFILE"
@@ -77,36 +33,13 @@ if [ "$SAMPLES" -lt 200000 ] || [ "$STACKS" -lt 80000 ]; then
     echo "  warning: smaller than intended; delete $PROFILE to remake it" >&2
 fi
 
-# --- timing ---------------------------------------------------------------
-
-# measure NAME OUTFILE CMD...: run CMD RUNS times with stdout to OUTFILE; set
-# WALL (best seconds) and RSS (largest peak KiB). Dies if CMD fails.
-measure()
-{
-    local name=$1 out=$2 i t0 t1 w m best="" peak=0 rc
-    shift 2
-    for ((i = 0; i < RUNS; i++)); do
-        t0=$EPOCHREALTIME
-        timeout -k 5 "$LIMIT" "$TIME" -f '%e %M' -o "$TMP/time" "$@" >"$out" 2>"$TMP/err"
-        rc=$?
-        t1=$EPOCHREALTIME
-        [ $rc -eq 0 ] || die "$name failed (status $rc): $(head -n 3 "$TMP/err")"
-        w=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')
-        m=$(awk 'END { print $2 }' "$TMP/time")
-        if [ -z "$best" ] || awk -v a="$w" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$w; fi
-        [ "$m" -gt "$peak" ] && peak=$m
-    done
-    WALL=$best
-    RSS=$peak
-}
-
 echo "timing, best of $RUNS runs:"
 # shellcheck disable=SC2086
-measure "go tool pprof -top" "$TMP/pprof.out" $PPROF -top "$PROFILE"
+measure "$TMP/pprof.out" $PPROF -top "$PROFILE" || die "go tool pprof -top failed ($MEASURE_ERR)"
 P_WALL=$WALL P_RSS=$RSS
-measure "heapwatch top" "$TMP/hw.out" "$HW" top "$PROFILE"
+measure "$TMP/hw.out" "$HW" top "$PROFILE" || die "heapwatch top failed ($MEASURE_ERR)"
 H_WALL=$WALL H_RSS=$RSS
-measure "gzip -dc" /dev/null gzip -dc "$PROFILE"
+measure /dev/null gzip -dc "$PROFILE" || die "gzip -dc failed ($MEASURE_ERR)"
 G_WALL=$WALL G_RSS=$RSS
 
 printf '  %-20s %10s %14s\n' "" "wall s" "peak RSS KiB"

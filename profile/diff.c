@@ -142,9 +142,7 @@ add_sample(struct merge *m, int which, const struct profile *src, const struct s
         memcpy(tmp.labels, s->labels, s->nlabels * sizeof(*tmp.labels));
     if (extra != NULL)
         tmp.labels[s->nlabels] = *extra;
-    key = sample_key(m, &tmp);
-    if (extra != NULL)
-        key = mix(key, 0xba5e);
+    key = sample_key(m, &tmp); /* the base label, if any, is among tmp's labels */
     for (h = (size_t)key & m->mask; (t = m->slots[h]) != NULL; h = (h + 1) & m->mask)
         if (m->keys[h] == key && samples_equal(m, t, &tmp))
             break;

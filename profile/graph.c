@@ -804,12 +804,6 @@ go_int64(double f)
     return (int64_t)f;
 }
 
-static int64_t
-abs_wrap(int64_t v)
-{
-    return v < 0 ? (int64_t)(0 - (uint64_t)v) : v;
-}
-
 /* pprof's entropyScore for every node from the edges of the last pass: nodes whose
  * weight falls straight through from one caller to one callee score low, entry
  * and leaf nodes and nodes with many or uneven edges score high. */
@@ -888,7 +882,7 @@ sort_nodes(const struct builder *b, uint32_t *ids, size_t n)
         e[i].name = b->names[ids[i]];
         e[i].info = &b->infos[ids[i]];
         e[i].id = ids[i];
-        e[i].score = b->o->visual ? abs_wrap(b->escore[ids[i]]) : 0;
+        e[i].score = b->o->visual ? abs64(b->escore[ids[i]]) : 0;
     }
     qsort(e, n, sizeof(*e),
           b->o->visual ? entropy_order : b->o->cum_sort ? cum_order : flat_order);

@@ -290,4 +290,41 @@ arena_teardown(void **state)
 
 #define ARENA_TEST(t) cmocka_unit_test_setup_teardown(t, arena_setup, arena_teardown)
 
+/* For tests that write profiles to a temporary directory and ask `go tool pprof`
+ * about them: an arena, the directory (removed afterwards), and whether go exists. */
+struct fixture {
+    struct arena *a;
+    char dir[64];
+    int have_go;
+};
+
+PBB_FN int
+pbb_dir_setup(void **state, const char *prefix)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+
+    if (f == NULL || (f->a = arena_new(0)) == NULL)
+        return -1;
+    snprintf(f->dir, sizeof(f->dir), "/tmp/%s_XXXXXX", prefix);
+    if (mkdtemp(f->dir) == NULL)
+        return -1;
+    f->have_go = system("command -v go >/dev/null 2>&1") == 0;
+    *state = f;
+    return 0;
+}
+
+PBB_FN int
+pbb_dir_teardown(void **state)
+{
+    struct fixture *f = *state;
+    char cmd[128];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    arena_free(f->a);
+    free(f);
+    return 0;
+}
+
 #endif /* HW_PBB_H */

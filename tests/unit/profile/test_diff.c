@@ -24,42 +24,13 @@
 #include "profile.pb-c.h"
 #include "pbb.h"
 
-struct fixture {
-    struct arena *a;
-    char dir[64];
-    int have_go;
-};
-
 static int
 setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
-
-    if (f == NULL || (f->a = arena_new(0)) == NULL)
-        return -1;
-    snprintf(f->dir, sizeof(f->dir), "/tmp/test_diff_XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
-        return -1;
-    f->have_go = system("command -v go >/dev/null 2>&1") == 0;
-    *state = f;
-    return 0;
+    return pbb_dir_setup(state, "test_diff");
 }
 
-static int
-teardown(void **state)
-{
-    struct fixture *f = *state;
-    char cmd[128];
-
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
-        return -1;
-    arena_free(f->a);
-    free(f);
-    return 0;
-}
-
-#define DIFF_TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
+#define DIFF_TEST(t) cmocka_unit_test_setup_teardown(t, setup, pbb_dir_teardown)
 
 /* One sample type, stacks and values given as "stack", value pairs. Stacks are made
  * in the order given, so the same order in two profiles gives equal addresses. */

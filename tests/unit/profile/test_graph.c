@@ -24,42 +24,13 @@
 #include "profile.pb-c.h"
 #include "pbb.h"
 
-struct fixture {
-    struct arena *a;
-    char dir[64];
-    int have_go;
-};
-
 static int
 setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
-
-    if (f == NULL || (f->a = arena_new(0)) == NULL)
-        return -1;
-    snprintf(f->dir, sizeof(f->dir), "/tmp/test_graph_XXXXXX");
-    if (mkdtemp(f->dir) == NULL)
-        return -1;
-    f->have_go = system("command -v go >/dev/null 2>&1") == 0;
-    *state = f;
-    return 0;
+    return pbb_dir_setup(state, "test_graph");
 }
 
-static int
-teardown(void **state)
-{
-    struct fixture *f = *state;
-    char cmd[128];
-
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
-        return -1;
-    arena_free(f->a);
-    free(f);
-    return 0;
-}
-
-#define GRAPH_TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
+#define GRAPH_TEST(t) cmocka_unit_test_setup_teardown(t, setup, pbb_dir_teardown)
 
 /* What one report asks for, as pprof flags and as graph options. */
 struct top_case {
