@@ -94,11 +94,11 @@ $(BUILD)/san/tests/%: tests/unit/%.c $(BUILD)/san/libhw.a
 	$(CC) $(ALLCFLAGS) $(SAN) -Itests/unit -MMD -MP -o $@ $< $(BUILD)/san/libhw.a $(PKGLIBS) $(shell pkg-config --libs cmocka)
 
 # Fuzz targets: clang, libFuzzer, ASan+UBSan; each links the library sources directly.
-FUZZCFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -I. -Iprofile -Irender \
+FUZZCFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -I. -Iprofile -Irender -Iweb \
              -I$(BUILD)/gen $(PKGCFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIBSRC) $(GENSRC)
 	@mkdir -p $(dir $@)
-	clang $(FUZZCFLAGS) -o $@ $< $(filter profile/%,$(LIBSRC)) $(GENSRC) $(PKGLIBS)
+	clang $(FUZZCFLAGS) -o $@ $< $(filter profile/% web/config.c,$(LIBSRC)) $(GENSRC) $(PKGLIBS)
 
 examples: deps
 	@mkdir -p $(BUILD)/examples

@@ -7,5 +7,6 @@ int cmd_top(int argc, char **argv);
 int cmd_fold(int argc, char **argv);
 int cmd_flame(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ static const struct {
     {"fold", cmd_fold, "print folded stacks (frame;frame;leaf VALUE)"},
     {"graph", cmd_graph, "draw the weighted call graph (SVG, PNG or DOT), as go tool pprof -svg"},
     {"flame", cmd_flame, "draw a flame graph (SVG, PNG or JSON), or a diff against -base"},
+    {"serve", cmd_serve, "scrape Go targets on a schedule, keep their history, serve it over HTTP"},
 };
 
 static void

@@ -34,7 +34,8 @@ tally() {
     passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
     if [ "$f" != 0 ]; then
         failures+=("$name")
-        printf '%s\n' "$out" | tail -n 40
+        # The lines that say what went wrong, not the passing checks before them.
+        printf '%s\n' "$out" | grep -v '^ok ' | tail -n 60
     fi
     printf '%-48s %4d passed %4d failed %4d skipped\n' "$name" "$p" "$f" "$s"
 }

@@ -1,0 +1,107 @@
+/* metrics.c - GET /metrics in Prometheus' text format: per series up, scrape
+ * duration, failures, bytes and stored profiles; scraper-wide lag and counts. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "routes.h"
+
+/* Appends a label value escaped as the exposition format wants. */
+static void
+put_escaped(struct buf *b, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        if (*s == '\\')
+            buf_puts(b, "\\\\");
+        else if (*s == '"')
+            buf_puts(b, "\\\"");
+        else if (*s == '\n')
+            buf_puts(b, "\\n");
+        else
+            buf_append(b, s, 1);
+    }
+}
+
+static void
+put_series(struct buf *b, const char *metric, const struct series_status *st, const char *value)
+{
+    buf_printf(b, "%s{target=\"", metric);
+    put_escaped(b, st->target);
+    buf_puts(b, "\",job=\"");
+    put_escaped(b, st->job);
+    buf_puts(b, "\",type=\"");
+    put_escaped(b, st->type);
+    buf_printf(b, "\"} %s\n", value);
+}
+
+static void
+help(struct buf *b, const char *metric, const char *type, const char *text)
+{
+    buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", metric, text, metric, type);
+}
+
+enum hw_err
+route_metrics(const struct http_req *rq, struct http_resp *rs)
+{
+    struct series_status *v = NULL;
+    struct scraper_stats ss;
+    struct buf *b = &rs->body;
+    char num[64];
+    size_t i, n = 0, nfiles = 0;
+    int64_t nbytes = 0;
+    enum hw_err err;
+
+    if ((err = scraper_status(rq->scraper, &v, &n)) != HW_OK)
+        return err;
+    help(b, "heapwatch_up", "gauge", "1 when the last scrape of the target and type succeeded");
+    for (i = 0; i < n; i++)
+        put_series(b, "heapwatch_up", &v[i], v[i].health > 0 ? "1" : "0");
+    help(b, "heapwatch_scrape_duration_seconds", "gauge", "duration of the last scrape");
+    for (i = 0; i < n; i++) {
+        snprintf(num, sizeof(num), "%.3f", (double)v[i].last_duration_ms / 1000.0);
+        put_series(b, "heapwatch_scrape_duration_seconds", &v[i], num);
+    }
+    help(b, "heapwatch_scrape_errors_total", "counter", "failed scrapes");
+    for (i = 0; i < n; i++) {
+        snprintf(num, sizeof(num), "%llu", (unsigned long long)v[i].scrapes_failed);
+        put_series(b, "heapwatch_scrape_errors_total", &v[i], num);
+    }
+    help(b, "heapwatch_scrapes_total", "counter", "successful scrapes");
+    for (i = 0; i < n; i++) {
+        snprintf(num, sizeof(num), "%llu", (unsigned long long)v[i].scrapes_ok);
+        put_series(b, "heapwatch_scrapes_total", &v[i], num);
+    }
+    help(b, "heapwatch_scrape_bytes_total", "counter", "bytes received from the target");
+    for (i = 0; i < n; i++) {
+        snprintf(num, sizeof(num), "%llu", (unsigned long long)v[i].bytes_received);
+        put_series(b, "heapwatch_scrape_bytes_total", &v[i], num);
+    }
+    help(b, "heapwatch_stored_profiles", "gauge", "scrapes kept on disk");
+    for (i = 0; i < n; i++) {
+        struct hist_entry *e = NULL;
+        size_t ne = 0;
+
+        history_list(rq->hist, v[i].target, v[i].type, &e, &ne);
+        free(e);
+        snprintf(num, sizeof(num), "%zu", ne);
+        put_series(b, "heapwatch_stored_profiles", &v[i], num);
+    }
+    series_status_free(v, n);
+    scraper_get_stats(rq->scraper, &ss);
+    history_stats(rq->hist, &nfiles, &nbytes);
+    help(b, "heapwatch_scrape_lag_seconds_max", "gauge", "largest delay of a scrape past its schedule");
+    buf_printf(b, "heapwatch_scrape_lag_seconds_max %.3f\n", (double)ss.lag_max_ms / 1000.0);
+    help(b, "heapwatch_scrape_lag_seconds_avg", "gauge", "mean delay of a scrape past its schedule");
+    buf_printf(b, "heapwatch_scrape_lag_seconds_avg %.4f\n",
+               ss.lag_count ? (double)ss.lag_sum_ms / 1000.0 / (double)ss.lag_count : 0.0);
+    help(b, "heapwatch_scrapes_skipped_total", "counter", "ticks skipped: the previous scrape was still running");
+    buf_printf(b, "heapwatch_scrapes_skipped_total %llu\n", (unsigned long long)ss.skipped);
+    help(b, "heapwatch_scrapes_in_flight", "gauge", "requests in flight");
+    buf_printf(b, "heapwatch_scrapes_in_flight %zu\n", ss.in_flight);
+    help(b, "heapwatch_storage_files", "gauge", "stored scrapes, all targets");
+    buf_printf(b, "heapwatch_storage_files %zu\n", nfiles);
+    help(b, "heapwatch_storage_bytes", "gauge", "bytes of stored scrapes, all targets");
+    buf_printf(b, "heapwatch_storage_bytes %lld\n", (long long)nbytes);
+    rs->ctype = "text/plain; version=0.0.4; charset=utf-8";
+    rs->cache_control = "no-cache";
+    return buf_is_full(b) ? HW_NOMEM : HW_OK;
+}
