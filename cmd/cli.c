@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "decode.h"
-#include "diff.h"
 #include "fetch.h"
+#include "prepare.h"
 
 void
 cli_common_init(struct cli_common *c)
@@ -207,7 +207,8 @@ cli_load_report(const struct cli_common *c, const char *source, struct profile *
     struct arena *a = arena_new(c->max_bytes);
     const char *base = c->diff_base ? c->diff_base : c->base;
     struct profile *p = NULL, *b = NULL;
-    struct filter_report fr;
+    struct prepare_opts po;
+    struct prepared pr;
     struct errbuf eb = {{0}};
     enum hw_err err;
     int rc;
@@ -225,28 +226,21 @@ cli_load_report(const struct cli_common *c, const char *source, struct profile *
     if ((rc = load_one(c, a, source, &p)) != EXIT_OK ||
         (base != NULL && (rc = load_one(c, a, base, &b)) != EXIT_OK))
         goto fail;
-    rc = EXIT_BADINPUT;
-    if (b != NULL && (err = profile_subtract(a, p, b, c->diff_base != NULL, &p, &eb)) != HW_OK)
-        goto report;
-    if ((err = profile_remove_uninteresting(p, &eb)) != HW_OK)
-        goto report;
-    if ((err = profile_sample_index(p, c->sample_index, col, &eb)) != HW_OK) {
-        if (err == HW_USAGE)
-            rc = EXIT_USAGE;
-        goto report;
+    prepare_opts_init(&po);
+    po.sample_index = c->sample_index;
+    po.diff_base = c->diff_base != NULL;
+    po.filters = c->filters;
+    if ((err = prepare_profile(p, b, &po, &pr, &eb)) != HW_OK) {
+        /* A bad -sample_index or filter is usage; anything else is the input's fault. */
+        rc = err == HW_USAGE ? EXIT_USAGE : EXIT_BADINPUT;
+        fprintf(stderr, "heapwatch: %s: %s\n", source, errbuf_msg(&eb, err));
+        goto fail;
     }
-    /* pprof takes the report total before its focus filters. */
-    *total = profile_total(p, *col);
-    if ((err = filter_apply(p, &c->filters, &fr, &eb)) != HW_OK) {
-        if (err == HW_USAGE)
-            rc = EXIT_USAGE;
-        goto report;
-    }
-    warn_filters(&c->filters, &fr);
-    *out = p;
+    warn_filters(&c->filters, &pr.fr);
+    *out = pr.p;
+    *col = pr.col;
+    *total = pr.total;
     return EXIT_OK;
-report:
-    fprintf(stderr, "heapwatch: %s: %s\n", source, errbuf_msg(&eb, err));
 fail:
     arena_free(a);
     return rc;

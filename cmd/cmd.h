@@ -7,6 +7,7 @@ int cmd_top(int argc, char **argv);
 int cmd_fold(int argc, char **argv);
 int cmd_flame(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
+int cmd_leaks(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 
 #endif

@@ -8,15 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "cli.h"
 #include "cmd.h"
 #include "flame.h"
-#include "flamejson.h"
-#include "png.h"
-#include "svg.h"
-#include "units.h"
+#include "report.h"
 
 static const char flame_help[] =
     "usage: heapwatch flame [flags] SOURCE\n\n"
@@ -41,8 +37,6 @@ static const char flame_help[] =
     "  -functions -filefunctions -files -lines -addresses   granularity\n"
     "  -max_bytes=N  -timeout=SECONDS\n";
 
-enum format { FMT_SVG, FMT_PNG, FMT_JSON };
-
 struct flame_cmd {
     struct cli_common c;
     struct flame_opts o;
@@ -64,21 +58,6 @@ complain(const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     return -1;
-}
-
-static void sappend(char *s, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-sappend(char *s, size_t cap, const char *fmt, ...)
-{
-    size_t n = strlen(s);
-    va_list ap;
-
-    va_start(ap, fmt);
-    if (n + 1 < cap)
-        vsnprintf(s + n, cap - n, fmt, ap);
-    va_end(ap);
 }
 
 /* Consumes one flame flag: 1 consumed, 0 not ours, -1 bad (message printed). */
@@ -135,7 +114,7 @@ flame_flag(struct flame_cmd *fc, int argc, char **argv, int *i)
 }
 
 static int
-parse_args(struct flame_cmd *fc, int argc, char **argv, enum format *fmt)
+parse_args(struct flame_cmd *fc, int argc, char **argv, enum report_flame_format *fmt)
 {
     const char *ext;
     int i = 1, r;
@@ -167,11 +146,11 @@ parse_args(struct flame_cmd *fc, int argc, char **argv, enum format *fmt)
         ext++;
     }
     if (ext == NULL || strcasecmp(ext, "svg") == 0)
-        *fmt = FMT_SVG;
+        *fmt = REPORT_FLAME_SVG;
     else if (strcasecmp(ext, "png") == 0)
-        *fmt = FMT_PNG;
+        *fmt = REPORT_FLAME_PNG;
     else if (strcasecmp(ext, "json") == 0)
-        *fmt = FMT_JSON;
+        *fmt = REPORT_FLAME_JSON;
     else
         return complain("unknown format %s (svg, png or json)", ext), EXIT_USAGE;
     return EXIT_OK;
@@ -187,33 +166,6 @@ display_name(const char *source)
     if (strstr(source, "://") != NULL || slash == NULL || slash[1] == '\0')
         return source;
     return slash + 1;
-}
-
-/* "SOURCE · inuse_space · 2024-05-01 12:00:00 UTC · total 1.50GB", or for a diff
- * "SOURCE vs BASE · inuse_space · new 1.50GB, base 1GB". */
-static void
-make_subtitle(const struct flame_cmd *fc, const struct profile *p, const struct folded *cur,
-              const struct folded *base, const char *base_name, char *s, size_t cap)
-{
-    char v1[64], v2[64], when[64] = "";
-    time_t t = (time_t)(p->time_nanos / 1000000000);
-    struct tm tm;
-
-    if (p->time_nanos > 0 && gmtime_r(&t, &tm) != NULL)
-        strftime(when, sizeof(when), " \xc2\xb7 %Y-%m-%d %H:%M:%S UTC", &tm);
-    units_label(cur->total, cur->unit, "auto", v1, sizeof(v1));
-    snprintf(s, cap, "%s", display_name(fc->source));
-    if (base != NULL && base_name != NULL)
-        sappend(s, cap, " vs %s", display_name(base_name));
-    else if (base != NULL)
-        sappend(s, cap, " (two-column diff)");
-    sappend(s, cap, " \xc2\xb7 %s%s%s", cur->type, fc->o.reverse ? " \xc2\xb7 reversed" : "", when);
-    if (base == NULL) {
-        sappend(s, cap, " \xc2\xb7 total %s", v1);
-    } else {
-        units_label(base->total, base->unit, "auto", v2, sizeof(v2));
-        sappend(s, cap, " \xc2\xb7 new %s, base %s", v1, v2);
-    }
 }
 
 static int
@@ -234,43 +186,6 @@ write_output(const struct flame_cmd *fc, const struct buf *out)
     return EXIT_OK;
 }
 
-static enum hw_err
-render(const struct flame *fl, enum format fmt, struct buf *out, struct errbuf *eb)
-{
-    switch (fmt) {
-    case FMT_PNG:
-        return png_render(fl, out, eb);
-    case FMT_JSON:
-        return flamejson_render(fl, out);
-    default:
-        return svg_render(fl, out);
-    }
-}
-
-/* Folds the profiles into cur and (for a diff) base. */
-static enum hw_err
-fold_all(const struct flame_cmd *fc, struct profile *p, size_t col, struct profile *bp, size_t bcol,
-         struct folded **cur, struct folded **base, struct errbuf *eb)
-{
-    enum hw_err err;
-
-    *base = NULL;
-    if (bp != NULL) {
-        if (strcmp(p->sample_types[col].type, bp->sample_types[bcol].type) != 0)
-            return errbuf_set(eb, HW_BADDATA, "the base holds %s, not %s",
-                              bp->sample_types[bcol].type, p->sample_types[col].type);
-        if ((err = fold_profile(bp->arena, bp, bcol, fc->c.gran, base, eb)) != HW_OK)
-            return err;
-    } else if (p->format == PROFILE_FOLDED && p->ntypes == 2 && fc->c.sample_index == NULL &&
-               strcmp(p->sample_types[0].type, "base") == 0) {
-        /* difffolded.pl's two columns: the first is the base, the second the new. */
-        if ((err = fold_profile(p->arena, p, 0, fc->c.gran, base, eb)) != HW_OK)
-            return err;
-        col = 1;
-    }
-    return fold_profile(p->arena, p, col, fc->c.gran, cur, eb);
-}
-
 int
 cmd_flame(int argc, char **argv)
 {
@@ -278,12 +193,11 @@ cmd_flame(int argc, char **argv)
     struct cli_common one;
     struct profile *p = NULL, *bp = NULL;
     struct folded *cur, *base;
-    struct flame *fl = NULL;
     struct errbuf eb = {{0}};
     const char *base_name;
     char subtitle[1024];
     struct buf out;
-    enum format fmt;
+    enum report_flame_format fmt;
     enum hw_err err;
     size_t col, bcol = 0;
     int rc;
@@ -301,7 +215,8 @@ cmd_flame(int argc, char **argv)
         (base_name != NULL && (rc = cli_load(&one, base_name, &bp, &bcol)) != EXIT_OK))
         goto out;
     rc = EXIT_BADINPUT;
-    if ((err = fold_all(&fc, p, col, bp, bcol, &cur, &base, &eb)) != HW_OK)
+    if ((err = report_flame_fold(p, col, bp, bcol, fc.c.gran, fc.c.sample_index != NULL, &cur,
+                                 &base, &eb)) != HW_OK)
         goto report;
     if (fc.o.negate && base == NULL) {
         complain("-negate needs a diff: -base, or a folded file with two count columns");
@@ -309,11 +224,11 @@ cmd_flame(int argc, char **argv)
         goto out;
     }
     if (fc.o.subtitle == NULL) {
-        make_subtitle(&fc, p, cur, base, base_name, subtitle, sizeof(subtitle));
+        report_flame_subtitle(display_name(fc.source), base_name ? display_name(base_name) : NULL,
+                              p, cur, base, fc.o.reverse, subtitle, sizeof(subtitle));
         fc.o.subtitle = subtitle;
     }
-    if ((err = flame_build(cur, base, &fc.o, &fl, &eb)) != HW_OK ||
-        (err = render(fl, fmt, &out, &eb)) != HW_OK) {
+    if ((err = report_flame(cur, base, &fc.o, fmt, &out, &eb)) != HW_OK) {
         if (err == HW_USAGE)
             rc = EXIT_USAGE;
         goto report;
@@ -323,7 +238,6 @@ cmd_flame(int argc, char **argv)
 report:
     fprintf(stderr, "heapwatch: %s: %s\n", fc.source, errbuf_msg(&eb, err));
 out:
-    flame_free(fl);
     text_fonts_release();
     buf_reset(&out);
     if (bp != NULL)

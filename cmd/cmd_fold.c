@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "report.h"
 
 static const char fold_help[] =
     "usage: heapwatch fold [flags] SOURCE\n\n"
@@ -22,7 +23,6 @@ cmd_fold(int argc, char **argv)
     struct cli_common c;
     const char *source = NULL;
     struct profile *p;
-    struct folded *f;
     struct errbuf eb = {{0}};
     struct buf out;
     enum hw_err err;
@@ -52,10 +52,7 @@ cmd_fold(int argc, char **argv)
     if ((rc = cli_load(&c, source, &p, &col)) != EXIT_OK)
         return rc;
     buf_init(&out, 0);
-    if ((err = fold_profile(p->arena, p, col, c.gran, &f, &eb)) == HW_OK) {
-        fold_sort(f);
-        err = fold_write(f, &out);
-    }
+    err = report_folded(p, col, c.gran, &out, &eb);
     rc = err == HW_OK ? cli_write_stdout(out.data, out.len) : EXIT_BADINPUT;
     if (err != HW_OK)
         fprintf(stderr, "heapwatch: %s: %s\n", source, errbuf_msg(&eb, err));

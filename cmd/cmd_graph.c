@@ -9,9 +9,8 @@
 #include "callgraph.h"
 #include "cli.h"
 #include "cmd.h"
-#include "dotgraph.h"
-#include "filter.h"
 #include "graph.h"
+#include "report.h"
 
 static const char graph_help[] =
     "usage: heapwatch graph [flags] SOURCE\n\n"
@@ -132,22 +131,6 @@ write_output(const char *path, const struct buf *b)
     return EXIT_OK;
 }
 
-/* Builds the DOT text of p's graph into dot, and the graph into *g. */
-static enum hw_err
-make_dot(struct profile *p, const struct cli_common *c, const struct graph_opts *o,
-         struct graph **g, struct buf *dot, struct errbuf *eb)
-{
-    const char *filters[FILTER_MAX_ACTIVE];
-    size_t nf = filter_describe(p->arena, &c->filters, filters);
-    struct dot_legend legend;
-    enum hw_err err;
-
-    if ((err = graph_build(p->arena, p, o, g, eb)) != HW_OK ||
-        (err = dotgraph_legend(p->arena, p, *g, filters, nf, &legend)) != HW_OK)
-        return err;
-    return dotgraph_write(*g, &legend, dot);
-}
-
 int
 cmd_graph(int argc, char **argv)
 {
@@ -155,9 +138,8 @@ cmd_graph(int argc, char **argv)
     struct cli_common c;
     struct graph_opts o;
     struct profile *p;
-    struct graph *g = NULL;
     struct errbuf eb = {{0}};
-    struct buf dot, out;
+    struct buf out;
     enum hw_err err;
     int rc;
 
@@ -171,18 +153,15 @@ cmd_graph(int argc, char **argv)
     if ((rc = cli_load_report(&c, ga.source, &p, &o.col, &o.total)) != EXIT_OK)
         return rc;
     o.has_total = true;
-    buf_init(&dot, 0);
     buf_init(&out, 0);
-    if ((err = make_dot(p, &c, &o, &g, &dot, &eb)) != HW_OK ||
-        (err = callgraph_render(dot.len ? (const char *)dot.data : "", g,
-                                (enum callgraph_format)ga.format, &out, &eb)) != HW_OK) {
+    if ((err = report_graph(p, &c.filters, &o, (enum callgraph_format)ga.format, &out, &eb)) !=
+        HW_OK) {
         fprintf(stderr, "heapwatch: %s: %s\n", ga.source, errbuf_msg(&eb, err));
         rc = EXIT_BADINPUT;
         goto out;
     }
     rc = write_output(ga.output, &out);
 out:
-    buf_reset(&dot);
     buf_reset(&out);
     arena_free(p->arena);
     return rc;

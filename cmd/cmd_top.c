@@ -5,12 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "cmd.h"
 #include "graph.h"
-#include "units.h"
+#include "report.h"
 
 static const char top_help[] =
     "usage: heapwatch top [flags] SOURCE\n\n"
@@ -30,43 +29,6 @@ static const char top_help[] =
     "  -tagfocus=[KEY=]RANGE|RE -tagignore=...   keep / drop samples by label (1kb:64kb)\n"
     "  -max_bytes=N           cap on fetched and decoded bytes (default 1 GiB)\n"
     "  -timeout=SECONDS       HTTP timeout (default 60)\n";
-
-static void
-print_header(const struct profile *p, const struct graph *g, struct buf *out)
-{
-    char when[64];
-    time_t t;
-
-    if (p->nmappings > 0 && p->mappings[0].file[0] != '\0') {
-        const char *b = strrchr(p->mappings[0].file, '/');
-        buf_printf(out, "File: %s\n", b && b[1] ? b + 1 : p->mappings[0].file);
-    }
-    buf_printf(out, "Type: %s\n", g->type);
-    if (p->time_nanos != 0) {
-        t = (time_t)(p->time_nanos / 1000000000);
-        strftime(when, sizeof(when), "%b %e, %Y at %I:%M%p (UTC)", gmtime(&t));
-        buf_printf(out, "Time: %s\n", when);
-    }
-}
-
-/* pprof's "Active filters:" lines, each value cut at 80 bytes. */
-static enum hw_err
-print_filters(struct arena *a, const struct cli_common *c, struct buf *out)
-{
-    const char *lines[FILTER_MAX_ACTIVE];
-    size_t i, n = filter_describe(a, &c->filters, lines);
-    enum hw_err err = HW_OK;
-
-    if (n > 0)
-        err = buf_printf(out, "Active filters:\n");
-    for (i = 0; i < n && err == HW_OK; i++) {
-        size_t len = strlen(lines[i]);
-
-        err = buf_printf(out, "   %.*s%s\n", (int)(len > 80 ? 80 : len), lines[i],
-                         len > 80 ? "\xe2\x80\xa6" : "");
-    }
-    return err;
-}
 
 static int
 parse_args(int argc, char **argv, struct cli_common *c, struct graph_opts *o,
@@ -121,7 +83,6 @@ cmd_top(int argc, char **argv)
     struct graph_opts o;
     const char *source = NULL;
     struct profile *p;
-    struct graph *g;
     struct errbuf eb = {{0}};
     struct buf out;
     enum hw_err err;
@@ -136,15 +97,8 @@ cmd_top(int argc, char **argv)
         return rc;
     o.has_total = true;
     buf_init(&out, 0);
-    if ((err = graph_build(p->arena, p, &o, &g, &eb)) != HW_OK) {
+    if ((err = report_top(p, &c.filters, &o, &out, &eb)) != HW_OK) {
         fprintf(stderr, "heapwatch: %s: %s\n", source, errbuf_msg(&eb, err));
-        rc = EXIT_BADINPUT;
-        goto out;
-    }
-    print_header(p, g, &out);
-    if ((err = print_filters(p->arena, &c, &out)) != HW_OK ||
-        (err = graph_write_top(g, &o, &out)) != HW_OK) {
-        fprintf(stderr, "heapwatch: %s\n", hw_strerror(err));
         rc = EXIT_BADINPUT;
         goto out;
     }

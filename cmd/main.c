@@ -15,6 +15,7 @@ static const struct {
     {"fold", cmd_fold, "print folded stacks (frame;frame;leaf VALUE)"},
     {"graph", cmd_graph, "draw the weighted call graph (SVG, PNG or DOT), as go tool pprof -svg"},
     {"flame", cmd_flame, "draw a flame graph (SVG, PNG or JSON), or a diff against -base"},
+    {"leaks", cmd_leaks, "say whether profiles taken over time show a leak, and where"},
     {"serve", cmd_serve, "scrape Go targets on a schedule, keep their history, serve it over HTTP"},
 };
 
@@ -23,7 +24,7 @@ usage(FILE *f)
 {
     size_t i;
 
-    fprintf(f, "usage: heapwatch COMMAND [flags] SOURCE\n\n"
+    fprintf(f, "usage: heapwatch COMMAND [flags] SOURCE...\n\n"
                "SOURCE is a profile file, an http(s) URL, or - for standard input.\n\n"
                "commands:\n");
     for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

@@ -24,11 +24,12 @@
 #include <jansson.h>
 #include <yaml.h>
 
-#define CFG_MAX_DEPTH 64           /* a scrape config needs 7 levels */
-#define CFG_MAX_FILE (16u << 20)   /* config and target files */
-#define CFG_MAX_NAME 200           /* label, param and profile type names: printed as YAML
-                                    * keys, which libyaml caps at 1024 characters even
-                                    * when every byte needs a 4-character escape */
+/* Label, parameter and profile type names are printed as YAML keys, which libyaml
+ * caps at 1024 characters: 200 bytes stay below even when each needs a 4-character
+ * escape. A scrape config needs 7 levels of nesting; files are config and targets. */
+#define CFG_MAX_NAME 200
+#define CFG_MAX_DEPTH 64
+#define CFG_MAX_FILE (16u << 20)
 #define CFG_SECRET "<secret>"
 #define FLAG_JOB "heapwatch"
 #define MS_SECOND 1000L
@@ -110,8 +111,7 @@ where_key(struct pctx *pc, const char *key)
 {
     size_t old = strlen(pc->where);
 
-    snprintf(pc->where + old, sizeof(pc->where) - old, "%s%s", old > 0 ? "." : "",
-             show(key).s);
+    snprintf(pc->where + old, sizeof(pc->where) - old, "%s%s", old > 0 ? "." : "", show(key).s);
     return old;
 }
 
@@ -530,8 +530,13 @@ static const struct {
     const char *unit;
     int64_t ms;
 } dur_units[] = {
-    {"y", 365 * (int64_t)MS_DAY}, {"w", 7 * (int64_t)MS_DAY}, {"d", MS_DAY}, {"h", MS_HOUR},
-    {"m", MS_MINUTE},           {"s", MS_SECOND},         {"ms", 1},
+    {"y", 365 * (int64_t)MS_DAY},
+    {"w", 7 * (int64_t)MS_DAY},
+    {"d", MS_DAY},
+    {"h", MS_HOUR},
+    {"m", MS_MINUTE},
+    {"s", MS_SECOND},
+    {"ms", 1},
 };
 
 /* Prometheus's syntax: units from y down to ms, each at most once and in that order. */
@@ -902,10 +907,12 @@ struct field {
     size_t nsub;
 };
 
+/* clang-format off */
 #define FIELD(k, t, s, m) {k, t, offsetof(s, m), NULL, NULL, 0}
 #define FUNC(k, f) {k, F_FUNC, 0, f, NULL, 0}
 #define SUB(k, s, m, tab) {k, F_SUB, offsetof(s, m), NULL, tab, NELEMS(tab)}
 #define IGNORE(k) {k, F_IGNORE, 0, NULL, NULL, 0}
+/* clang-format on */
 
 static enum hw_err walk_map(struct pctx *pc, const struct ynode *y, const struct field *f,
                             size_t nf, void *obj);
@@ -1164,8 +1171,8 @@ parse_sd_files(struct pctx *pc, const struct ynode *y, void *obj)
     for (i = 0; i < f->nfiles; i++)
         if (!sd_ext_ok(f->files[i]))
             return perr(pc, y->kind == YN_SEQ ? y->kid[i] : y,
-                        "file \"%s\" in %s must end in .json, .yml or .yaml",
-                        show(f->files[i]).s, where(pc));
+                        "file \"%s\" in %s must end in .json, .yml or .yaml", show(f->files[i]).s,
+                        where(pc));
     return HW_OK;
 }
 
@@ -1320,7 +1327,9 @@ parse_ptype(struct pctx *pc, struct job_cfg *j, const struct ynode *k, const str
 
     if (!ptype_name_ok(k->str))
         return perr(pc, k, "bad profile type name \"%s\" in %s", show(k->str).s, where(pc));
-    for (i = 0; i < j->nptypes && pt == NULL; i++)
+    /* Keys are unique, so only a default can already be there: the search stays short
+     * however many types a hostile file lists. */
+    for (i = 0; i < j->nptypes && i < NELEMS(known_ptypes) && pt == NULL; i++)
         if (strcmp(j->ptypes[i].name, k->str) == 0)
             pt = &j->ptypes[i];
     if (pt == NULL) {
@@ -1439,8 +1448,7 @@ job_times(struct pctx *pc, const struct ynode *y, struct job_cfg *j)
     if (j->timeout_ms > j->interval_ms) {
         fmt_duration(j->timeout_ms, a, sizeof(a));
         fmt_duration(j->interval_ms, b, sizeof(b));
-        return perr(pc, to, "scrape_timeout %s is above scrape_interval %s in %s", a, b,
-                    where(pc));
+        return perr(pc, to, "scrape_timeout %s is above scrape_interval %s in %s", a, b, where(pc));
     }
     for (i = 0; i < j->nptypes; i++)
         if (j->ptypes[i].interval_ms != 0 && j->ptypes[i].interval_ms < j->timeout_ms)
@@ -1464,8 +1472,7 @@ job_auth(struct pctx *pc, const struct ynode *y, struct job_cfg *j)
         return perr(pc, y, "%s: basic_auth and authorization (or bearer_token) exclude each other",
                     where(pc));
     if (!yn_null(authz) && !yn_null(bearer))
-        return perr(pc, bearer, "%s: authorization and bearer_token exclude each other",
-                    where(pc));
+        return perr(pc, bearer, "%s: authorization and bearer_token exclude each other", where(pc));
     if (a->password != NULL && a->password_file != NULL)
         return perr(pc, y, "%s: basic_auth has both password and password_file", where(pc));
     if (a->credentials != NULL && a->credentials_file != NULL)
@@ -1541,8 +1548,8 @@ jobs_unique(struct pctx *pc, const struct ynode *y, struct config *c)
     qsort(v, c->njobs, sizeof(*v), cmp_job_ptr);
     for (i = 1; i < c->njobs && err == HW_OK; i++)
         if (strcmp(v[i - 1]->name, v[i]->name) == 0)
-            err = perr(pc, yn_get(y->kid[v[i] - c->jobs], "job_name"),
-                       "duplicate job_name \"%s\"", show(v[i]->name).s);
+            err = perr(pc, yn_get(y->kid[v[i] - c->jobs], "job_name"), "duplicate job_name \"%s\"",
+                       show(v[i]->name).s);
     free(v);
     return err;
 }
@@ -1643,14 +1650,15 @@ parse_top(struct pctx *pc, const struct ynode *root, struct config *c)
 }
 
 enum hw_err
-config_parse(const char *text, size_t len, const char *name, struct config **out,
-             struct errbuf *eb)
+config_parse(const char *text, size_t len, const char *name, struct config **out, struct errbuf *eb)
 {
     struct pctx pc;
     struct ynode *root = NULL;
     enum hw_err err;
 
     *out = NULL;
+    if (text == NULL)
+        text = ""; /* libyaml asserts on a NULL input, even an empty one */
     memset(&pc, 0, sizeof(pc));
     pc.file = name != NULL ? name : "config";
     pc.eb = eb;
@@ -2075,7 +2083,8 @@ flag_split_url(const char *url, struct flag_url *fu, struct errbuf *eb)
     else
         return errbuf_set(eb, HW_USAGE, "\"%s\" is not an http:// or https:// URL", show(url).s);
     if (strpbrk(rest, "?#@") != NULL)
-        return errbuf_set(eb, HW_USAGE, "\"%s\": user names, queries and fragments are not supported",
+        return errbuf_set(eb, HW_USAGE,
+                          "\"%s\": user names, queries and fragments are not supported",
                           show(url).s);
     end = rest + strcspn(rest, "/");
     if ((auth = strndup(rest, (size_t)(end - rest))) == NULL)
@@ -2310,8 +2319,7 @@ add_target(struct expander *x, const struct job_cfg *j, const char *addr,
     t->address = strdup(addr);
     t->name = name != NULL ? strdup(name) : join3(j->name != NULL ? j->name : "", "/", addr);
     t->scheme = strdup(scheme != NULL ? scheme : j->scheme != NULL ? j->scheme : "http");
-    t->path_prefix =
-        strdup(prefix != NULL ? prefix : j->path_prefix != NULL ? j->path_prefix : "");
+    t->path_prefix = strdup(prefix != NULL ? prefix : j->path_prefix != NULL ? j->path_prefix : "");
     if (t->address == NULL || t->name == NULL || t->scheme == NULL || t->path_prefix == NULL)
         return HW_NOMEM;
     return target_labels(&t->labels, j, addr, group);
@@ -2460,8 +2468,7 @@ exp_sort(struct target_set *s)
 }
 
 enum hw_err
-config_expand(const struct config *c, struct target_set *out, size_t *nwarnings,
-              struct errbuf *eb)
+config_expand(const struct config *c, struct target_set *out, size_t *nwarnings, struct errbuf *eb)
 {
     struct expander x = {c, out, 0, 0, eb};
     enum hw_err err = HW_OK;
@@ -2515,7 +2522,9 @@ config_target_url(const struct target_def *t, const struct ptype_cfg *pt)
 {
     const struct job_cfg *j = t->job;
     const char *scheme = t->scheme ? t->scheme : j && j->scheme ? j->scheme : "http";
-    const char *prefix = t->path_prefix ? t->path_prefix : j && j->path_prefix ? j->path_prefix : "";
+    const char *prefix = t->path_prefix        ? t->path_prefix
+                         : j && j->path_prefix ? j->path_prefix
+                                               : "";
     const char *path = pt->path != NULL ? pt->path : "";
     char sep = strchr(path, '?') != NULL ? '&' : '?';
     enum hw_err err;

@@ -112,7 +112,8 @@ void config_free(struct config *c);
  * c->path when it is set, else to the working directory.
  *
  * Labels whose names start with "__" are meta labels, as in Prometheus: they are not
- * part of a target's labels. "__name__" names the target (flag targets use it),
+ * part of a target's labels. "__name__" names the target (flag targets use it; give it
+ * to an entry with one target, as targets of the same name are dropped but the first),
  * "__scheme__" and "__path_prefix__" override the job's scheme and path prefix for
  * the targets of that static_configs entry or file_sd group. */
 enum hw_err config_parse(const char *text, size_t len, const char *name, struct config **out,
@@ -120,14 +121,20 @@ enum hw_err config_parse(const char *text, size_t len, const char *name, struct 
 /* Reads and parses a file (at most 16 MiB); sets c->path. */
 enum hw_err config_load(const char *path, struct config **out, struct errbuf *eb);
 /* A deep copy of c, secrets included (config_print hides them, so print and parse do not
- * copy a config). NULL when out of memory. */
+ * copy a config). NULL when out of memory, or when c was changed by hand into something
+ * config_parse refuses. */
 struct config *config_dup(const struct config *c);
 
 /* Adds a target given as a flag: "NAME=URL" or just "URL" (named by host:port), e.g.
  * "api=http://127.0.0.1:6060". Flag targets form the job "heapwatch"; the URL's scheme,
- * host:port and path prefix (anything before /debug/pprof) are kept. */
+ * host:port and path prefix (anything before /debug/pprof) are kept: each flag target is
+ * one static_configs entry of that job, named by a "__name__" label, with "__scheme__"
+ * and "__path_prefix__" labels when they differ from the job's (so config_print shows
+ * them). The job is made on first use with the global interval and timeout, unless the
+ * file has one of that name. HW_USAGE for a bad spec or a NAME given twice. */
 enum hw_err config_add_flag_target(struct config *c, const char *spec, struct errbuf *eb);
-/* Parses a duration ("15s") or a size ("64MiB") as the config file does. */
+/* Parses a duration ("15s") or a size ("64MiB") as the config file does; HW_BADDATA
+ * when malformed, negative or too large. */
 enum hw_err config_parse_duration(const char *s, int64_t *ms);
 enum hw_err config_parse_size(const char *s, int64_t *bytes);
 

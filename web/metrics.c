@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "routes.h"
+#include "webcache.h"
 
 /* Appends a label value escaped as the exposition format wants. */
 static void
@@ -101,6 +102,7 @@ route_metrics(const struct http_req *rq, struct http_resp *rs)
     buf_printf(b, "heapwatch_storage_files %zu\n", nfiles);
     help(b, "heapwatch_storage_bytes", "gauge", "bytes of stored scrapes, all targets");
     buf_printf(b, "heapwatch_storage_bytes %lld\n", (long long)nbytes);
+    webcache_metrics(b);
     rs->ctype = "text/plain; version=0.0.4; charset=utf-8";
     rs->cache_control = "no-cache";
     return buf_is_full(b) ? HW_NOMEM : HW_OK;

@@ -52,4 +52,25 @@ enum hw_err route_api_targets(const struct http_req *rq, struct http_resp *rs);
 enum hw_err route_api_profiles(const struct http_req *rq, struct http_resp *rs);
 enum hw_err route_metrics(const struct http_req *rq, struct http_resp *rs);
 enum hw_err route_healthz(const struct http_req *rq, struct http_resp *rs);
+/* Renders of stored scrapes (webrender.c) and of uploads (POST /render/...). */
+enum hw_err route_flame_svg(const struct http_req *rq, struct http_resp *rs);
+enum hw_err route_flame_png(const struct http_req *rq, struct http_resp *rs);
+enum hw_err route_flame_json(const struct http_req *rq, struct http_resp *rs);
+enum hw_err route_graph_svg(const struct http_req *rq, struct http_resp *rs);
+enum hw_err route_graph_png(const struct http_req *rq, struct http_resp *rs);
+enum hw_err route_graph_dot(const struct http_req *rq, struct http_resp *rs);
+enum hw_err route_folded(const struct http_req *rq, struct http_resp *rs);
+enum hw_err route_top_json(const struct http_req *rq, struct http_resp *rs);
+enum hw_err route_api_summary(const struct http_req *rq, struct http_resp *rs);
+enum hw_err route_post_flame_svg(const struct http_req *rq, struct http_resp *rs);
+enum hw_err route_post_flame_png(const struct http_req *rq, struct http_resp *rs);
+enum hw_err route_post_flame_json(const struct http_req *rq, struct http_resp *rs);
+enum hw_err route_post_graph_svg(const struct http_req *rq, struct http_resp *rs);
+enum hw_err route_post_graph_png(const struct http_req *rq, struct http_resp *rs);
+enum hw_err route_post_graph_dot(const struct http_req *rq, struct http_resp *rs);
+enum hw_err route_post_folded(const struct http_req *rq, struct http_resp *rs);
+enum hw_err route_post_top_json(const struct http_req *rq, struct http_resp *rs);
+/* GET /profile.pb.gz: a stored scrape's bytes (profile_raw.c); GET /: the UI (ui.c). */
+enum hw_err route_profile_raw(const struct http_req *rq, struct http_resp *rs);
+enum hw_err route_ui(const struct http_req *rq, struct http_resp *rs);
 #endif

@@ -851,25 +851,18 @@ check_sd(struct scraper *s, int64_t now)
 {
     int64_t m;
     struct config *c;
-    struct errbuf eb;
-    struct buf b;
 
     if (now - s->sd_checked < 1000)
         return;
     s->sd_checked = now;
     if ((m = config_sd_mtime(s->reg->cfg)) == s->sd_mtime)
         return;
-    /* A fresh copy of the current config (the registry owns its own). */
-    buf_init(&b, 0);
-    errbuf_clear(&eb);
-    if (config_print(s->reg->cfg, &b) == HW_OK &&
-        config_parse((const char *)b.data, b.len, "(current config)", &c, &eb) == HW_OK) {
+    /* A fresh copy of the current config, secrets included (the registry owns its own). */
+    if ((c = config_dup(s->reg->cfg)) != NULL) {
         log_info("service discovery files changed; re-reading them");
-        c->path = s->reg->cfg->path ? strdup(s->reg->cfg->path) : NULL;
         apply_config(s, c, now);
     }
     s->sd_mtime = m;
-    buf_reset(&b);
 }
 
 /* Starts what is due; returns the ms until the next due time (at most 1000). */

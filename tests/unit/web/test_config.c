@@ -263,8 +263,8 @@ test_defaults(void **state)
 static void
 test_empty_documents(void **state)
 {
-    static const char *const texts[] = {"", "\n\n# only a comment\n", "---\n", "~\n", "null",
-                                        "---\n...\n"};
+    static const char *const texts[] = {
+        "", "\n\n# only a comment\n", "---\n", "~\n", "null", "---\n...\n"};
     size_t i;
 
     (void)state;
@@ -345,7 +345,8 @@ test_unknown_key_line(void **state)
           "t.yaml:5: unknown key \"ca\" in scrape_configs[1].tls_config");
     fails("scrape_configs:\n- job_name: a\n  profiling_config:\n    pprof_config:\n"
           "      heap:\n        seconds: 3\n",
-          "t.yaml:6: unknown key \"seconds\" in scrape_configs[0].profiling_config.pprof_config.heap");
+          "t.yaml:6: unknown key \"seconds\" in "
+          "scrape_configs[0].profiling_config.pprof_config.heap");
     fails("scrape_configs:\n- job_name: a\n  static_configs:\n  - targets: []\n  - targts: [a:1]\n",
           "t.yaml:5: unknown key \"targts\" in scrape_configs[0].static_configs[1]");
     fails("storage: {pth: x}\n", "t.yaml:1: unknown key \"pth\" in storage");
@@ -360,15 +361,37 @@ test_parse_duration(void **state)
         const char *s;
         int64_t ms;
     } good[] = {
-        {"15s", 15000},     {"1h30m", 5400000}, {"500ms", 500},     {"2d", 172800000},
-        {"1w", 604800000},  {"1y", 31536000000}, {"0", 0},          {"0s", 0},
-        {"1m1s1ms", 61001}, {"1y2w3d4h5m6s7ms", 31536000000 + 1209600000 + 259200000 +
-                                                     14400000 + 300000 + 6000 + 7},
+        {"15s", 15000},
+        {"1h30m", 5400000},
+        {"500ms", 500},
+        {"2d", 172800000},
+        {"1w", 604800000},
+        {"1y", 31536000000},
+        {"0", 0},
+        {"0s", 0},
+        {"1m1s1ms", 61001},
+        {"1y2w3d4h5m6s7ms", 31536000000 + 1209600000 + 259200000 + 14400000 + 300000 + 6000 + 7},
     };
     static const char *const bad[] = {
-        "",    "15",   "-1s", "1.5s", "1s1m", "1m1m", "s",   "1 s", " 1s", "1s ",
-        "1S",  "1ns",  "1us", "+1s",  "1h-1m", "99999999999999999999s", "9223372036854775807s",
-        "1mss", "1msm",
+        "",
+        "15",
+        "-1s",
+        "1.5s",
+        "1s1m",
+        "1m1m",
+        "s",
+        "1 s",
+        " 1s",
+        "1s ",
+        "1S",
+        "1ns",
+        "1us",
+        "+1s",
+        "1h-1m",
+        "99999999999999999999s",
+        "9223372036854775807s",
+        "1mss",
+        "1msm",
     };
     int64_t v;
     size_t i;
@@ -391,14 +414,33 @@ test_parse_size(void **state)
         const char *s;
         int64_t b;
     } good[] = {
-        {"0", 0},           {"1048576", 1048576}, {"10B", 10},          {"1kB", 1000},
-        {"1KB", 1000},      {"64MB", 64000000},   {"1GB", 1000000000},  {"2KiB", 2048},
-        {"64MiB", 64 << 20}, {"1GiB", 1 << 30},  {"1TiB", 1LL << 40}, {"1TB", 1000000000000},
+        {"0", 0},
+        {"1048576", 1048576},
+        {"10B", 10},
+        {"1kB", 1000},
+        {"1KB", 1000},
+        {"64MB", 64000000},
+        {"1GB", 1000000000},
+        {"2KiB", 2048},
+        {"64MiB", 64 << 20},
+        {"1GiB", 1 << 30},
+        {"1TiB", 1LL << 40},
+        {"1TB", 1000000000000},
         {"9223372036854775807", INT64_MAX},
     };
     static const char *const bad[] = {
-        "", "-1", "1.5GiB", "1 GiB", "GiB", "1gib", "1Kib", "1XB", "9223372036854775808",
-        "9000000000TiB", "1GiB ", "+1",
+        "",
+        "-1",
+        "1.5GiB",
+        "1 GiB",
+        "GiB",
+        "1gib",
+        "1Kib",
+        "1XB",
+        "9223372036854775808",
+        "9000000000TiB",
+        "1GiB ",
+        "+1",
     };
     int64_t v;
     size_t i;
@@ -420,7 +462,8 @@ test_bad_values(void **state)
     (void)state;
     fails("scrape_configs:\n- job_name: a\n  scrape_interval: 15\n",
           "t.yaml:3: bad duration \"15\" in scrape_configs[0].scrape_interval");
-    fails("storage:\n  retention_time: -1h\n", "t.yaml:2: bad duration \"-1h\" in storage.retention_time");
+    fails("storage:\n  retention_time: -1h\n",
+          "t.yaml:2: bad duration \"-1h\" in storage.retention_time");
     fails("limits:\n  max_body_bytes: 64 MiB\n",
           "t.yaml:2: bad size \"64 MiB\" in limits.max_body_bytes");
     fails("storage: {retention_bytes: 99999999999999999999}\n", "bad size");
@@ -456,8 +499,8 @@ static void
 test_bad_target_address(void **state)
 {
     static const char *const bad[] = {
-        "localhost", "http://a:1", "a:0", "a:65536", "a:", ":80", "a b:1", "[::1]", "[]:1",
-        "::1:6060", "a:1/x", "[::1]6060", "a:-1", "",
+        "localhost", "http://a:1", "a:0",      "a:65536", "a:",        ":80",  "a b:1",
+        "[::1]",     "[]:1",       "::1:6060", "a:1/x",   "[::1]6060", "a:-1", "",
     };
     char text[256];
     size_t i;
@@ -505,7 +548,8 @@ test_wrong_types(void **state)
 {
     (void)state;
     fails("scrape_configs: {job_name: a}\n", "t.yaml:1: scrape_configs must be a list, not a map");
-    fails("scrape_configs:\n- a\n", "t.yaml:2: scrape_configs[0] must be a map, not a single value");
+    fails("scrape_configs:\n- a\n",
+          "t.yaml:2: scrape_configs[0] must be a map, not a single value");
     fails("listen: [a:1]\n", "t.yaml:1: listen must be a single value, not a list");
     fails("storage: ./data\n", "storage must be a map, not a single value");
     fails("scrape_configs:\n- job_name: a\n  tls_config: {insecure_skip_verify: maybe}\n",
@@ -883,9 +927,10 @@ static void
 test_flag_target_errors(void **state)
 {
     static const char *const bad[] = {
-        "ftp://a:1", "a:6060", "127.0.0.1:6060", "http://", "http:///x", "http://a:x",
-        "http://a:1?debug=1", "http://u:p@a:1", "=http://a:1", "http://a:99999",
-        "x\x01=http://a:1", "http://a b:1", "http://a:1/p q",
+        "ftp://a:1",      "a:6060",         "127.0.0.1:6060",     "http://",
+        "http:///x",      "http://a:x",     "http://a:1?debug=1", "http://u:p@a:1",
+        "=http://a:1",    "http://a:99999", "x\x01=http://a:1",   "http://a b:1",
+        "http://a:1/p q",
     };
     struct config *c = config_new();
     struct errbuf eb;
@@ -1126,12 +1171,12 @@ test_sd_mtime(void **state)
 static void
 test_target_url(void **state)
 {
-    struct config *c = parse_ok(
-        "scrape_configs:\n- job_name: u\n  scheme: https\n"
-        "  params: {debug: [\"1\", \"2\"], \"seconds & more\": \"5/=?\", gc: [\"\"]}\n"
-        "  profiling_config:\n    path_prefix: /x\n    pprof_config:\n"
-        "      fg: {path: \"/fg?a=b\"}\n"
-        "  static_configs: [{targets: [\"[::1]:8443\"]}]\n");
+    struct config *c =
+        parse_ok("scrape_configs:\n- job_name: u\n  scheme: https\n"
+                 "  params: {debug: [\"1\", \"2\"], \"seconds & more\": \"5/=?\", gc: [\"\"]}\n"
+                 "  profiling_config:\n    path_prefix: /x\n    pprof_config:\n"
+                 "      fg: {path: \"/fg?a=b\"}\n"
+                 "  static_configs: [{targets: [\"[::1]:8443\"]}]\n");
     struct target_set ts;
     char *url;
 
