@@ -21,6 +21,19 @@
 #include "scrape.h"
 
 #define SCRAPE_WORKERS 3
+#define SCRAPE_LEAK_SEED 60 /* stored scrapes a new tracker is seeded with */
+
+/* A series' leak tracker with the report it computed last. Reloads move it from
+ * series to series and workers and the web hold it while they use it, so it is
+ * reference counted; mu serialises the tracker itself. */
+struct leakbox {
+    pthread_mutex_t mu;
+    int refs; /* atomic */
+    struct leak_tracker *t;
+    struct leak_report *last;
+    int64_t last_report; /* monotonic ms */
+    bool seeded, disabled;
+};
 #define SCRAPE_USER_AGENT "heapwatch/0.1"
 
 struct series {
@@ -40,6 +53,7 @@ struct series {
     struct series_status st; /* strings unused here: see status_copy */
     struct scrape_summary latest;
     bool has_latest;
+    struct leakbox *lb; /* NULL when the type gets no leak tracking */
 };
 
 struct registry {
@@ -138,11 +152,45 @@ kvlist_copy(struct kvlist *dst, const struct kvlist *src)
     return 0;
 }
 
+static struct leakbox *
+leakbox_new(void)
+{
+    struct leakbox *lb = calloc(1, sizeof(*lb));
+
+    if (lb == NULL || (lb->t = leak_tracker_new(NULL)) == NULL) {
+        free(lb);
+        return NULL;
+    }
+    pthread_mutex_init(&lb->mu, NULL);
+    lb->refs = 1;
+    return lb;
+}
+
+static struct leakbox *
+leakbox_ref(struct leakbox *lb)
+{
+    if (lb != NULL)
+        __atomic_add_fetch(&lb->refs, 1, __ATOMIC_ACQ_REL);
+    return lb;
+}
+
+static void
+leakbox_unref(struct leakbox *lb)
+{
+    if (lb == NULL || __atomic_sub_fetch(&lb->refs, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    leak_tracker_free(lb->t);
+    leak_report_free(lb->last);
+    pthread_mutex_destroy(&lb->mu);
+    free(lb);
+}
+
 static void
 series_free(struct series *se)
 {
     if (se == NULL)
         return;
+    leakbox_unref(se->lb);
     free(se->key);
     free(se->target);
     free(se->type);
@@ -234,6 +282,11 @@ series_new(const struct target_def *t, const struct ptype_cfg *pt)
     se->offset_ms = (int64_t)(fnv1a(se->url) % (uint64_t)se->interval_ms);
     se->st.interval_ms = se->interval_ms;
     se->latest.alloc_objects_col = se->latest.alloc_space_col = -1;
+    /* allocs carries the same records as heap: one analysis of them is enough. */
+    if (strcmp(se->type, "allocs") != 0 && (se->lb = leakbox_new()) == NULL) {
+        series_free(se);
+        return NULL;
+    }
     buf_init(&se->body, 0);
     return se;
 }
@@ -715,11 +768,75 @@ job_account(struct scraper *s, struct series *se, const struct job *j, enum hw_e
     s->stats.scrapes_failed++;
 }
 
+/* Adds up to SCRAPE_LEAK_SEED stored scrapes older than before_id, evenly spread
+ * over what is retained, so a restarted daemon judges leaks at once. */
+static void
+leak_seed(struct scraper *s, struct leakbox *lb, const struct job *j, int64_t before_id,
+          size_t max_decoded)
+{
+    struct hist_entry *e = NULL;
+    size_t i, n = 0, k, step;
+    struct buf b;
+
+    if (history_list(s->hist, j->target, j->type, &e, &n) != HW_OK)
+        return;
+    while (n > 0 && e[n - 1].id >= before_id)
+        n--;
+    step = n > SCRAPE_LEAK_SEED ? (n + SCRAPE_LEAK_SEED - 1) / SCRAPE_LEAK_SEED : 1;
+    for (k = n % step, i = 0; k < n && !s->stop; k += step, i++) {
+        struct profile *p = NULL;
+
+        buf_init(&b, max_decoded);
+        if (history_read(s->hist, j->target, j->type, e[k].id, &b, NULL) == HW_OK &&
+            profile_decode(b.data, b.len, max_decoded, &p, NULL) == HW_OK)
+            leak_tracker_add(lb->t, e[k].id, p, NULL);
+        if (p != NULL)
+            arena_free(p->arena);
+        buf_reset(&b);
+    }
+    free(e);
+}
+
+/* Feeds a stored scrape to its series' leak tracker and, every few intervals,
+ * refreshes the report /metrics and /api/targets show. Returns the new verdict in
+ * *verdict (true when it was refreshed). */
+static bool
+leak_feed(struct scraper *s, struct leakbox *lb, const struct job *j, const struct profile *p,
+          int64_t id, int64_t interval_ms, size_t max_decoded, enum leak_verdict *verdict)
+{
+    struct leak_report *r = NULL;
+    int64_t now = mono_ms(), every = interval_ms * 4 < 60000 ? interval_ms * 4 : 60000;
+    bool refreshed = false;
+
+    pthread_mutex_lock(&lb->mu);
+    if (!lb->disabled && !lb->seeded) {
+        lb->seeded = true;
+        leak_seed(s, lb, j, id, max_decoded);
+    }
+    if (!lb->disabled && leak_tracker_add(lb->t, id, p, NULL) != HW_OK &&
+        leak_tracker_scrapes(lb->t) == 0)
+        lb->disabled = true; /* a profile kind leak detection does not cover */
+    if (!lb->disabled && (lb->last == NULL || now - lb->last_report >= every) &&
+        leak_tracker_report(lb->t, &r) == HW_OK) {
+        leak_report_free(lb->last);
+        lb->last = r;
+        lb->last_report = now;
+        *verdict = r->verdict;
+        refreshed = true;
+    }
+    pthread_mutex_unlock(&lb->mu);
+    return refreshed;
+}
+
 static void
 job_process(struct scraper *s, struct job *j)
 {
     struct scrape_summary prev, sum;
     struct series *se;
+    struct leakbox *lb = NULL;
+    enum leak_verdict verdict = LEAK_NOT_ENOUGH_DATA;
+    bool refreshed = false;
+    int64_t interval_ms = 0;
     struct profile *p = NULL;
     struct hist_entry e = {0};
     bool have_prev = false, prev_owned = false;
@@ -734,6 +851,10 @@ job_process(struct scraper *s, struct job *j)
         prev_numbers(&se->latest, &prev);
         have_prev = true;
     }
+    if (se != NULL) {
+        lb = leakbox_ref(se->lb);
+        interval_ms = se->interval_ms;
+    }
     pthread_mutex_unlock(&s->lock);
     if (se == NULL)
         return; /* dropped by a reload while in flight */
@@ -744,12 +865,19 @@ job_process(struct scraper *s, struct job *j)
         rc = job_store(s, j, p, have_prev ? &prev : NULL, &sum, &e, err, sizeof(err));
         if (prev_owned)
             summary_free(&prev);
+        if (rc == HW_OK && lb != NULL)
+            refreshed = leak_feed(s, lb, j, p, e.id, interval_ms, max_decoded, &verdict);
     }
+    leakbox_unref(lb);
     if (p != NULL)
         arena_free(p->arena);
     pthread_mutex_lock(&s->lock);
     if ((se = registry_find(s->reg, j->key)) != NULL) {
         job_account(s, se, j, rc, err, &sum, &e);
+        if (refreshed) {
+            se->st.has_verdict = true;
+            se->st.verdict = verdict;
+        }
         se->busy = false;
     }
     pthread_mutex_unlock(&s->lock);
@@ -809,6 +937,11 @@ registry_swap(struct scraper *s, struct registry *r, int64_t now)
         summary_move(&ne->latest, &oe->latest);
         ne->has_latest = oe->has_latest;
         ne->busy = oe->busy;
+        if (oe->lb != NULL && ne->lb != NULL) {
+            leakbox_unref(ne->lb);
+            ne->lb = oe->lb;
+            oe->lb = NULL;
+        }
         if (oe->easy != NULL) {
             ne->easy = oe->easy;
             ne->headers = oe->headers;
@@ -1122,4 +1255,69 @@ scraper_get_stats(struct scraper *s, struct scraper_stats *out)
     pthread_mutex_lock(&s->lock);
     *out = s->stats;
     pthread_mutex_unlock(&s->lock);
+}
+
+/* ---- leaks ---------------------------------------------------------------- */
+
+enum hw_err
+scraper_leak_report(struct scraper *s, const char *target, const char *type,
+                    struct leak_report **out)
+{
+    struct leakbox *lb = NULL;
+    struct series *se;
+    char *key = make_key(target, type);
+    enum hw_err err;
+
+    *out = NULL;
+    if (key == NULL)
+        return HW_NOMEM;
+    pthread_mutex_lock(&s->lock);
+    if ((se = registry_find(s->reg, key)) != NULL)
+        lb = leakbox_ref(se->lb);
+    pthread_mutex_unlock(&s->lock);
+    free(key);
+    if (lb == NULL)
+        return HW_USAGE;
+    pthread_mutex_lock(&lb->mu);
+    err = lb->disabled ? HW_USAGE : leak_tracker_report(lb->t, out);
+    pthread_mutex_unlock(&lb->mu);
+    leakbox_unref(lb);
+    return err;
+}
+
+void
+scraper_leak_each(struct scraper *s,
+                  void (*fn)(void *ctx, const char *target, const char *type,
+                             const struct leak_report *r),
+                  void *ctx)
+{
+    struct {
+        struct leakbox *lb;
+        char *target, *type;
+    } *v;
+    size_t i, n = 0;
+
+    pthread_mutex_lock(&s->lock);
+    v = calloc(s->reg->n ? s->reg->n : 1, sizeof(*v));
+    for (i = 0; v != NULL && i < s->reg->n; i++) {
+        struct series *se = s->reg->v[i];
+
+        if (se->lb == NULL)
+            continue;
+        v[n].target = strdup(se->target);
+        v[n].type = strdup(se->type);
+        v[n].lb = leakbox_ref(se->lb);
+        n++;
+    }
+    pthread_mutex_unlock(&s->lock);
+    for (i = 0; i < n; i++) {
+        pthread_mutex_lock(&v[i].lb->mu);
+        if (v[i].lb->last != NULL && !v[i].lb->disabled && v[i].target && v[i].type)
+            fn(ctx, v[i].target, v[i].type, v[i].lb->last);
+        pthread_mutex_unlock(&v[i].lb->mu);
+        leakbox_unref(v[i].lb);
+        free(v[i].target);
+        free(v[i].type);
+    }
+    free(v);
 }

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "history.h"
 #include "hw_err.h"
+#include "leaks.h"
 #include "summary.h"
 
 struct scraper; /* opaque */
@@ -34,6 +35,10 @@ struct series_status {
     int64_t interval_ms;
     bool has_summary;
     struct scrape_summary summary; /* of the latest stored scrape (deep copy) */
+    /* Leak detection (heap-like and goroutine series; not "allocs", which carries
+     * the same data as "heap"): the verdict of the last periodic report. */
+    bool has_verdict;
+    enum leak_verdict verdict;
 };
 
 struct scraper_stats {
@@ -60,4 +65,19 @@ void scraper_stop(struct scraper *s);
 enum hw_err scraper_status(struct scraper *s, struct series_status **out, size_t *n);
 void series_status_free(struct series_status *v, size_t n);
 void scraper_get_stats(struct scraper *s, struct scraper_stats *out);
+
+/* A fresh leak report of (target, type) over the scrapes seen since the daemon
+ * started (seeded with up to SCRAPE_LEAK_SEED stored scrapes). HW_USAGE when the
+ * series is unknown or has no leak tracking. Free with leak_report_free. */
+enum hw_err scraper_leak_report(struct scraper *s, const char *target, const char *type,
+                                struct leak_report **out);
+
+/* Calls fn with the leak report each tracked series computed last (refreshed as
+ * scrapes arrive, at most every few intervals), for /metrics and /api/targets;
+ * series without a report yet are skipped. fn runs under that series' tracker
+ * lock: it must not call back into the scraper. */
+void scraper_leak_each(struct scraper *s,
+                       void (*fn)(void *ctx, const char *target, const char *type,
+                                  const struct leak_report *r),
+                       void *ctx);
 #endif
