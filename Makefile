@@ -8,7 +8,7 @@ PKGS    := libcurl zlib libprotobuf-c cairo jansson libmicrohttpd libgvc yaml-0.
 DEBS    := libcurl4-openssl-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev libjansson-dev \
            libcairo2-dev libmicrohttpd-dev libgraphviz-dev libyaml-dev libpcre2-dev libcmocka-dev \
            pkg-config golang-go gcc make clang libclang-rt-14-dev curl fonts-dejavu-core time \
-           graphviz libxml2-utils chromium nodejs
+           graphviz libxml2-utils chromium nodejs wrk
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wpointer-arith -Wcast-qual -Wformat=2 -Wvla
 PKGCFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -43,7 +43,7 @@ all: deps
 deps:
 	@missing=""; \
 	for p in $(PKGS) cmocka; do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
-	for c in protoc-c go clang curl dot xmllint chromium node; do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
+	for c in protoc-c go clang curl dot xmllint chromium node wrk; do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
 	[ -f /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ] || \
 	  ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 || missing="$$missing clang-rt"; \
 	[ -x /usr/bin/time ] || missing="$$missing time"; \

@@ -23,6 +23,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/n
 trap cleanup EXIT
 
 : >"$TMP/fleet.out"
+: >"$TMP/serve.log"
 "$FLEET" -targets="$TARGETS" -addrs="$TMP/addrs" -duration=$((DURATION + 600))s >"$TMP/fleet.out" 2>&1 &
 pids+=($!)
 for ((i = 0; i < 300; i++)); do grep -q listening "$TMP/fleet.out" && break; sleep 0.1; done
@@ -59,9 +60,11 @@ echo "startup (index of $(find "$TMP/data" -name index | wc -l) series loaded): 
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 scrapes() { curl -s "$url/metrics" | awk '/^heapwatch_scrapes_total/ {s += $2} END {print s + 0}'; }
-# The first interval is warm-up: every series makes its first request and the
-# workers read each series' last stored scrape once.
-sleep "$INTERVAL"
+# Three intervals of warm-up: every series makes its first request, and the workers
+# read each series' last stored scrape and seed its leak tracker with up to 60
+# stored scrapes once (the CPU that costs is printed apart).
+sleep $((3 * INTERVAL))
+echo "warm-up CPU (first scrapes, seeding leak trackers from the history): $(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$spid/stat") s"
 c0=$(cpu_ticks "$spid") s0=$(scrapes) w0=$EPOCHREALTIME
 sleep "$DURATION"
 c1=$(cpu_ticks "$spid") s1=$(scrapes) w1=$EPOCHREALTIME

@@ -21,7 +21,7 @@
 #include "nodeinfo.h"
 
 #define NMEMSTATS 5
-#define INTERN_BUCKETS 1024
+#define INTERN_BUCKETS 64 /* a tracker interns a few dozen strings; thousands of trackers live at once */
 
 static const char *const memstat_names[NMEMSTATS] = {"HeapAlloc", "HeapInuse", "HeapObjects", "Sys",
                                                      "NumGC"};

@@ -55,8 +55,10 @@ stack_hash(const struct sample *s)
     for (i = 0; i < s->nlocs; i++) {
         const struct location *l = s->locs[i];
 
+        /* An address names the frame within one binary; names are only needed
+         * for frames without one (text and folded inputs). */
         h = (h ^ l->address) * 0x100000001b3ull;
-        for (j = 0; j < l->nlines; j++)
+        for (j = 0; l->address == 0 && j < l->nlines; j++)
             h = hash_str(h, l->lines[j].fn->name);
     }
     return h;

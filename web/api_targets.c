@@ -1,6 +1,9 @@
 /* api_targets.c - GET /api/targets: every target with its labels and, per profile
- * type, health, last error, last scrape, totals of the latest scrape and the number
- * of stored scrapes. A target's health is "down" when any of its types is down. */
+ * type, health, last error, last scrape, totals of the latest scrape, the number of
+ * stored scrapes and the leak verdict of the scraper's last periodic report. A
+ * target's health is "down" when any of its types is down; its leak verdict is the
+ * worst of its types' (leak, growing, stable, not enough data: a verdict outranks the
+ * want of one), null when no type has one yet. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,16 +59,48 @@ series_json(const struct http_req *rq, const struct series_status *st)
         json_object_set_new(o, "alloc_delta", delta);
     }
     json_object_set_new(o, "restarted", json_boolean(n > 0 && (e[n - 1].flags & HIST_RESTART)));
+    json_object_set_new(o, "leak_verdict",
+                        st->has_verdict ? json_string(leak_verdict_name(st->verdict))
+                                        : json_null());
     free(e);
     return o;
+}
+
+static json_t *
+target_json(const struct series_status *st)
+{
+    json_t *t = json_object();
+
+    json_object_set_new(t, "name", json_string(st->target));
+    json_object_set_new(t, "job", json_string(st->job));
+    json_object_set_new(t, "labels", labels_json(&st->labels));
+    json_object_set_new(t, "health", json_string(health_name(st->health)));
+    json_object_set_new(t, "leak_verdict", json_null());
+    json_object_set_new(t, "profiles", json_object());
+    return t;
+}
+
+/* Folds one type's health and leak verdict into its target's; *worst is the target's
+ * verdict so far (-1: none). */
+static void
+target_fold(json_t *t, const struct series_status *st, int *worst)
+{
+    if (st->health < 0 ||
+        (st->health == 0 && strcmp(json_string_value(json_object_get(t, "health")), "up") == 0))
+        json_object_set_new(t, "health", json_string(health_name(st->health)));
+    if (st->has_verdict && (int)st->verdict > *worst) {
+        *worst = (int)st->verdict;
+        json_object_set_new(t, "leak_verdict", json_string(leak_verdict_name(st->verdict)));
+    }
 }
 
 enum hw_err
 route_api_targets(const struct http_req *rq, struct http_resp *rs)
 {
     struct series_status *v = NULL;
-    json_t *arr = json_array(), *t = NULL, *types = NULL;
+    json_t *arr = json_array(), *t = NULL;
     size_t i, n = 0;
+    int worst = -1;
     char *text;
     enum hw_err err;
 
@@ -75,19 +110,11 @@ route_api_targets(const struct http_req *rq, struct http_resp *rs)
     }
     for (i = 0; i < n; i++) {
         if (t == NULL || strcmp(json_string_value(json_object_get(t, "name")), v[i].target) != 0) {
-            t = json_object();
-            types = json_object();
-            json_object_set_new(t, "name", json_string(v[i].target));
-            json_object_set_new(t, "job", json_string(v[i].job));
-            json_object_set_new(t, "labels", labels_json(&v[i].labels));
-            json_object_set_new(t, "health", json_string(health_name(v[i].health)));
-            json_object_set_new(t, "profiles", types);
-            json_array_append_new(arr, t);
+            json_array_append_new(arr, t = target_json(&v[i]));
+            worst = -1;
         }
-        if (v[i].health < 0 || (v[i].health == 0 &&
-                                strcmp(json_string_value(json_object_get(t, "health")), "up") == 0))
-            json_object_set_new(t, "health", json_string(health_name(v[i].health)));
-        json_object_set_new(types, v[i].type, series_json(rq, &v[i]));
+        target_fold(t, &v[i], &worst);
+        json_object_set_new(json_object_get(t, "profiles"), v[i].type, series_json(rq, &v[i]));
     }
     series_status_free(v, n);
     text = json_dumps(arr, JSON_INDENT(1) | JSON_SORT_KEYS);

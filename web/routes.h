@@ -73,4 +73,8 @@ enum hw_err route_post_top_json(const struct http_req *rq, struct http_resp *rs)
 /* GET /profile.pb.gz: a stored scrape's bytes (profile_raw.c); GET /: the UI (ui.c). */
 enum hw_err route_profile_raw(const struct http_req *rq, struct http_resp *rs);
 enum hw_err route_ui(const struct http_req *rq, struct http_resp *rs);
+/* GET /api/leaks, /leaks.svg, /leaks.png: a series' leak report and its chart (api_leaks.c). */
+enum hw_err route_api_leaks(const struct http_req *rq, struct http_resp *rs);
+enum hw_err route_leaks_svg(const struct http_req *rq, struct http_resp *rs);
+enum hw_err route_leaks_png(const struct http_req *rq, struct http_resp *rs);
 #endif

@@ -10,6 +10,7 @@
  * thread and move the state of surviving series over, keyed by target and type;
  * workers find their series by key under the lock, never by a stored pointer. */
 #include <curl/curl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,8 +157,15 @@ static struct leakbox *
 leakbox_new(void)
 {
     struct leakbox *lb = calloc(1, sizeof(*lb));
+    struct leak_opts o;
 
-    if (lb == NULL || (lb->t = leak_tracker_new(NULL)) == NULL) {
+    /* A third of the CLI's bounds: a daemon keeps a tracker per target and type,
+     * and 40 points over the window and the 12 largest stacks and sites are
+     * enough to tell a steady rise from churn (under 20 kB a tracker, not 70). */
+    leak_opts_init(&o);
+    o.max_points = 40;
+    o.max_series = 12;
+    if (lb == NULL || (lb->t = leak_tracker_new(&o)) == NULL) {
         free(lb);
         return NULL;
     }
@@ -797,6 +805,44 @@ leak_seed(struct scraper *s, struct leakbox *lb, const struct job *j, int64_t be
     free(e);
 }
 
+/* What scraper_leak_each shows of a report: verdict, totals and each suspect's
+ * site and numbers, without points, stacks or evidence. A full report is tens of
+ * kilobytes; thousands of series keep only this (a few hundred bytes). */
+static struct leak_report *
+leak_slim(const struct leak_report *r)
+{
+    struct arena *a = arena_new(0);
+    struct leak_report *s = a ? arena_calloc(a, 1, sizeof(*s)) : NULL;
+    size_t i;
+
+    if (s == NULL) {
+        arena_free(a);
+        return NULL;
+    }
+    *s = *r;
+    s->arena = a;
+    s->evidence = NULL;
+    s->nevidence = 0;
+    s->points = NULL;
+    s->npoints = 0;
+    s->memstats = NULL;
+    s->nmemstats = 0;
+    s->suspects = arena_calloc(a, r->nsuspects + 1, sizeof(*s->suspects));
+    for (i = 0; s->suspects != NULL && i < r->nsuspects; i++) {
+        s->suspects[i] = r->suspects[i];
+        s->suspects[i].frames = NULL;
+        s->suspects[i].nframes = 0;
+        s->suspects[i].points = NULL;
+        s->suspects[i].npoints = 0;
+        s->suspects[i].site = arena_strdup(a, r->suspects[i].site ? r->suspects[i].site : "");
+    }
+    if (s->suspects == NULL || arena_error(a) != HW_OK) {
+        arena_free(a);
+        return NULL;
+    }
+    return s;
+}
+
 /* Feeds a stored scrape to its series' leak tracker and, every few intervals,
  * refreshes the report /metrics and /api/targets show. Returns the new verdict in
  * *verdict (true when it was refreshed). */
@@ -818,6 +864,12 @@ leak_feed(struct scraper *s, struct leakbox *lb, const struct job *j, const stru
         lb->disabled = true; /* a profile kind leak detection does not cover */
     if (!lb->disabled && (lb->last == NULL || now - lb->last_report >= every) &&
         leak_tracker_report(lb->t, &r) == HW_OK) {
+        struct leak_report *slim = leak_slim(r);
+
+        leak_report_free(r);
+        r = slim;
+    }
+    if (r != NULL) {
         leak_report_free(lb->last);
         lb->last = r;
         lb->last_report = now;
@@ -1065,6 +1117,7 @@ scraper_main(void *arg)
 {
     struct scraper *s = arg;
     struct config *pending;
+    int64_t last_trim = 0;
     int running;
 
     while (!s->stop) {
@@ -1077,6 +1130,11 @@ scraper_main(void *arg)
         if (pending != NULL)
             apply_config(s, pending, now);
         check_sd(s, now);
+        if (now - last_trim >= 10000) {
+            /* Decoding frees big blocks in bursts; give them back to the system. */
+            malloc_trim(0);
+            last_trim = now;
+        }
         wait = start_due(s, now);
         curl_multi_perform(s->multi, &running);
         collect_done(s);
