@@ -672,6 +672,25 @@ addr_ok(const char *s, bool empty_host)
     return port_ok(end + 1);
 }
 
+/* A listen address: as addr_ok, with port 0 allowed. */
+static bool
+listen_ok(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n >= 2 && strcmp(s + n - 2, ":0") == 0) {
+        char tmp[300];
+
+        if (n >= sizeof(tmp))
+            return false;
+        memcpy(tmp, s, n - 1);
+        tmp[n - 1] = '1';
+        tmp[n] = '\0';
+        return addr_ok(tmp, true);
+    }
+    return addr_ok(s, true);
+}
+
 /* Prometheus's label names: [a-zA-Z_][a-zA-Z0-9_]*. */
 static bool
 label_name_ok(const char *s)
@@ -1641,7 +1660,8 @@ parse_top(struct pctx *pc, const struct ynode *root, struct config *c)
     if ((err = parse_global(pc, yn_get(root, "global"), &c->global)) != HW_OK ||
         (err = walk_map(pc, root, top_fields, NELEMS(top_fields), c)) != HW_OK)
         return err;
-    if (!addr_ok(c->listen, true))
+    /* "none" runs without the HTTP server; port 0 lets the system pick one (tests). */
+    if (strcmp(c->listen, "none") != 0 && !listen_ok(c->listen))
         return perr(pc, yn_get(root, "listen"), "bad listen address \"%s\": want host:port",
                     show(c->listen).s);
     if (c->storage.path[0] == '\0')

@@ -126,6 +126,11 @@ find_target(const struct http_req *rq, const char *spec, struct http_resp *rs, c
     int m = -1;
     enum hw_err err;
 
+    /* Names are the common case: answer them without copying every status. */
+    if (scraper_has_target(rq->scraper, spec))
+        return (*out = strdup(spec)) ? HW_OK : HW_NOMEM;
+    if (strchr(spec, '=') == NULL && known_name(rq->hist, NULL, 0, spec))
+        return (*out = strdup(spec)) ? HW_OK : HW_NOMEM;
     if ((err = scraper_status(rq->scraper, &v, &n)) != HW_OK)
         return err;
     if (known_name(rq->hist, v, n, spec)) {
@@ -160,15 +165,11 @@ find_target(const struct http_req *rq, const char *spec, struct http_resp *rs, c
 static enum hw_err
 check_type(const struct http_req *rq, const char *target, const char *type, struct http_resp *rs)
 {
-    struct series_status *v = NULL;
     char **names = NULL;
-    size_t i, n = 0, k = 0;
-    bool found = false;
+    size_t i, k = 0;
+    bool found;
 
-    if (scraper_status(rq->scraper, &v, &n) == HW_OK)
-        for (i = 0; i < n && !found; i++)
-            found = strcmp(v[i].target, target) == 0 && strcmp(v[i].type, type) == 0;
-    series_status_free(v, n);
+    found = scraper_has_series(rq->scraper, target, type);
     if (!found && history_types(rq->hist, target, &names, &k) == HW_OK)
         for (i = 0; i < k && !found; i++)
             found = strcmp(names[i], type) == 0;

@@ -20,6 +20,7 @@ struct http_req {
     struct scraper *scraper;
     struct history *hist;
     const char *if_none_match; /* NULL when absent */
+    bool accept_gzip;          /* Accept-Encoding allows gzip */
 };
 
 struct http_resp {
@@ -28,6 +29,7 @@ struct http_resp {
     struct buf body;
     char etag[80];       /* "" for none; with it the server answers 304 when it matches */
     const char *cache_control; /* static string or NULL */
+    const char *encoding;      /* "gzip" when body is gzipped (set by the handler), else NULL */
     int error_status;    /* with an error return: 400, 404, 413, 503 (0: from the code) */
     char error[512];
 };

@@ -1046,6 +1046,8 @@ check_sd(struct scraper *s, int64_t now)
     if ((c = config_dup(s->reg->cfg)) != NULL) {
         log_info("service discovery files changed; re-reading them");
         apply_config(s, c, now);
+    } else {
+        log_warnx("service discovery files changed, but the config could not be copied");
     }
     s->sd_mtime = m;
 }
@@ -1378,4 +1380,45 @@ scraper_leak_each(struct scraper *s,
         free(v[i].type);
     }
     free(v);
+}
+
+bool
+scraper_has_series(struct scraper *s, const char *target, const char *type)
+{
+    char *key = make_key(target, type);
+    bool found;
+
+    if (key == NULL)
+        return false;
+    pthread_mutex_lock(&s->lock);
+    found = registry_find(s->reg, key) != NULL;
+    pthread_mutex_unlock(&s->lock);
+    free(key);
+    return found;
+}
+
+bool
+scraper_has_target(struct scraper *s, const char *target)
+{
+    char *key = make_key(target, "");
+    size_t lo = 0, hi, len;
+    bool found = false;
+
+    if (key == NULL)
+        return false;
+    len = strlen(key); /* "target\x1f": every key of the target starts so */
+    pthread_mutex_lock(&s->lock);
+    hi = s->reg->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (strcmp(s->reg->v[mid]->key, key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    found = lo < s->reg->n && strncmp(s->reg->v[lo]->key, key, len) == 0;
+    pthread_mutex_unlock(&s->lock);
+    free(key);
+    return found;
 }

@@ -65,6 +65,10 @@ void scraper_stop(struct scraper *s);
 enum hw_err scraper_status(struct scraper *s, struct series_status **out, size_t *n);
 void series_status_free(struct series_status *v, size_t n);
 void scraper_get_stats(struct scraper *s, struct scraper_stats *out);
+/* Cheap lookups for every request (no copies): whether a target, or a target's
+ * profile type, is scraped now. */
+bool scraper_has_target(struct scraper *s, const char *target);
+bool scraper_has_series(struct scraper *s, const char *target, const char *type);
 
 /* A fresh leak report of (target, type) over the scrapes seen since the daemon
  * started (seeded with up to SCRAPE_LEAK_SEED stored scrapes). HW_USAGE when the

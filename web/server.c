@@ -88,6 +88,10 @@ send_buf(struct MHD_Connection *c, int status, const char *ctype, struct buf *b,
         MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, rs->etag);
     if (rs != NULL && rs->cache_control != NULL)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, rs->cache_control);
+    if (rs != NULL && rs->encoding != NULL)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, rs->encoding);
+    if (rs != NULL && rs->etag[0] != '\0')
+        MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     ret = MHD_queue_response(c, (unsigned)status, r);
     MHD_destroy_response(r);
@@ -112,6 +116,23 @@ send_error(struct MHD_Connection *c, int status, const char *msg)
     return r;
 }
 
+/* Whether an Accept-Encoding value allows gzip ("gzip", "gzip;q=0.5", "*"), and
+ * does not refuse it with q=0. */
+static bool
+accepts_gzip(const char *ae)
+{
+    const char *g;
+
+    if (ae == NULL)
+        return false;
+    if ((g = strstr(ae, "gzip")) == NULL && (g = strchr(ae, '*')) == NULL)
+        return false;
+    g += strcspn(g, ",;");
+    while (*g == ';' || *g == ' ')
+        g++;
+    return !(strncmp(g, "q=0", 3) == 0 && strspn(g + 3, ".0") == strcspn(g + 3, ", "));
+}
+
 static const struct route *
 find_route(const char *method, const char *url, bool *path_known)
 {
@@ -134,7 +155,7 @@ dispatch(struct server *srv, struct MHD_Connection *c, const char *url, const ch
          struct pending *pd)
 {
     struct http_req rq = {method, url, pd->body.data, pd->body.len, c, srv->scraper, srv->hist,
-                          NULL};
+                          NULL, false};
     struct http_resp rs;
     const struct route *rt;
     enum MHD_Result ret;
@@ -147,6 +168,8 @@ dispatch(struct server *srv, struct MHD_Connection *c, const char *url, const ch
     if (pd->body.full)
         return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
     rq.if_none_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    rq.accept_gzip = accepts_gzip(
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
     memset(&rs, 0, sizeof(rs));
     buf_init(&rs.body, 0);
     if ((err = rt->handle(&rq, &rs)) != HW_OK) {

@@ -122,6 +122,51 @@ start_example()
     export URL EXAMPLE_PID
 }
 
+# node_json FILE EXPR: prints the JavaScript EXPR evaluated with d = FILE's JSON.
+node_json()
+{
+    node -e 'const d=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));
+             const r=eval(process.argv[2]); console.log(typeof r==="string"?r:JSON.stringify(r));' "$1" "$2"
+}
+
+# wait_for SECONDS CMD...: retries CMD every 0.5 s until it succeeds or time is up.
+wait_for()
+{
+    local t=$1 i
+    shift
+    for ((i = 0; i < t * 2; i++)); do
+        "$@" && return 0
+        sleep 0.5
+    done
+    return 1
+}
+
+SERVE_PID="" SERVE_URL="" SERVE_LOG=""
+# start_serve LOG ARGS...: starts `heapwatch serve -listen=127.0.0.1:0 ARGS` with
+# stderr to LOG, waits for its "listening on" line and sets SERVE_PID and SERVE_URL
+# (http://127.0.0.1:PORT). The EXIT trap stops it like the examples.
+start_serve()
+{
+    local log=$1 i line=""
+    shift
+    SERVE_LOG=$log
+    : >"$log"
+    "$HW" serve -listen=127.0.0.1:0 "$@" 2>"$log" </dev/null &
+    SERVE_PID=$!
+    _e2e_pids+=("$SERVE_PID")
+    for ((i = 0; i < 100; i++)); do
+        line=$(grep -o 'listening on http://[0-9.:]*' "$log" | head -n 1)
+        [ -n "$line" ] && break
+        kill -0 "$SERVE_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [ -z "$line" ]; then
+        echo "start_serve: no listening line: $(head -c 800 "$log")" >&2
+        return 1
+    fi
+    SERVE_URL=${line#listening on }
+}
+
 # bounded CMD...: run CMD with the per-command time limit; 124 on timeout.
 bounded()
 {

@@ -83,6 +83,15 @@ check_dot()
     fi
     normalize_dot <"$d/p.dot" >"$d/p.norm"
     normalize_dot <"$d/h.dot" >"$d/h.norm"
+    # pprof keeps one of two edges of equal weight at random (map order), so one
+    # run may differ from ours where another does not: ask it twice more.
+    local k
+    for k in 2 3; do
+        cmp -s "$d/p.norm" "$d/h.norm" && break
+        # shellcheck disable=SC2086
+        bounded $PPROF $PPROF_FLAGS -dot "$@" "$src" 2>/dev/null | normalize_dot >"$d/p$k.norm"
+        cmp -s "$d/p$k.norm" "$d/h.norm" && cp "$d/p$k.norm" "$d/p.norm"
+    done
     if grep -q '^N ' "$d/p.norm" && cmp -s "$d/p.norm" "$d/h.norm"; then
         pass "$name"
     elif ! grep -q '^N ' "$d/p.norm" && cmp -s "$d/p.norm" "$d/h.norm"; then

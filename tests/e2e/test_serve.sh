@@ -17,49 +17,10 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-node_json() { # node_json FILE EXPR: prints EXPR evaluated with d = the parsed JSON
-    node -e 'const d=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));
-             const r=eval(process.argv[2]); console.log(typeof r==="string"?r:JSON.stringify(r));' "$1" "$2"
-}
 
-SERVE_PID="" SERVE_URL="" SERVE_LOG=""
-# start_serve LOG ARGS...: starts heapwatch serve on a free port, waits for its
-# "listening on" line and sets SERVE_PID and SERVE_URL.
-start_serve()
-{
-    local log=$1 i line
-    shift
-    SERVE_LOG=$log
-    : >"$log"
-    "$HW" serve -listen=127.0.0.1:0 "$@" 2>"$log" </dev/null &
-    SERVE_PID=$!
-    _e2e_pids+=("$SERVE_PID")
-    for ((i = 0; i < 100; i++)); do
-        line=$(grep -o 'listening on http://[0-9.:]*' "$log" | head -n 1)
-        [ -n "$line" ] && break
-        kill -0 "$SERVE_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    if [ -z "$line" ]; then
-        echo "start_serve: no listening line: $(head -c 800 "$log")" >&2
-        return 1
-    fi
-    SERVE_URL=${line#listening on }
-}
 
 api() { bounded curl -sS --max-time 20 -o "$2" "$SERVE_URL$1"; }
 
-# wait_for SECONDS CMD...: retry CMD every 0.5 s until it succeeds or time is up.
-wait_for()
-{
-    local t=$1 i
-    shift
-    for ((i = 0; i < t * 2; i++)); do
-        "$@" && return 0
-        sleep 0.5
-    done
-    return 1
-}
 
 T=$E2E_TMP
 DATA=$T/data
@@ -110,6 +71,10 @@ write_config() { # write_config FILE [EXTRA_TARGET]
         echo "    static_configs:"
         echo "      - targets: [\"$GOOD1\", \"$GOOD2\", \"$RESTART\"${2:+, \"$2\"}]"
         echo "        labels: {team: mem}"
+        echo "  - job_name: sd"
+        echo "    scrape_interval: 1s"
+        echo "    file_sd_configs: [{files: [\"$T/sd/*.json\"]}]"
+        echo "    profiling_config: {pprof_config: {allocs: {enabled: false}, goroutine: {enabled: false}}}"
         for p in hang slow html html500 json text big trunc; do
             echo "  - job_name: $p"
             echo "    scrape_interval: 1s"
@@ -119,6 +84,8 @@ write_config() { # write_config FILE [EXTRA_TARGET]
         done
     } >"$1"
 }
+mkdir -p "$T/sd"
+echo '[]' >"$T/sd/a.json"
 write_config "$T/serve.yaml"
 start_serve "$T/serve.log" -config="$T/serve.yaml" || { fail start "heapwatch serve"; finish; }
 
@@ -223,6 +190,21 @@ else
     fail "sighup:bad config" "not kept" "$(tail -n 5 "$SERVE_LOG")"
 fi
 write_config "$T/serve.yaml" "$EXTRA"
+
+# file_sd: a target file written in place (tmp + rename, as tools do) is picked up.
+printf '[{"targets": ["%s"], "labels": {"via": "file_sd"}}]\n' "$GOOD1" >"$T/sd/.b.tmp"
+mv "$T/sd/.b.tmp" "$T/sd/b.json"
+has_sd() { api /api/targets "$T/targets.json" && [ "$(node_json "$T/targets.json" "(d.find(t=>t.name==='sd/$GOOD1')||{labels:{}}).labels.via+' '+(d.find(t=>t.name==='sd/$GOOD1')||{}).health")" = "file_sd up" ]; }
+if wait_for 10 has_sd; then pass "file_sd:new target file picked up and scraped"; else fail "file_sd:new target file" "not scraped" "$(head -c 600 "$T/targets.json")"; fi
+echo '{"broken": ' >"$T/sd/c.json"
+sleep 2
+api /api/targets "$T/targets.json"
+if grep -q 'c.json' "$SERVE_LOG" && [ "$(node_json "$T/targets.json" "(d.find(t=>t.name==='sd/$GOOD1')||{}).health")" = up ]; then
+    pass "file_sd:a broken file is reported, the others kept"
+else
+    fail "file_sd:broken file" "not reported or targets lost" "$(grep -i 'discovery' "$SERVE_LOG" | tail -n 3)"
+fi
+rm -f "$T/sd/c.json"
 
 # --- 5. SIGKILL while scraping, restart on the same data ------------------------
 sleep 0.7

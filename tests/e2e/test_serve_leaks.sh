@@ -47,34 +47,7 @@ goroutineleak heap main.leakyWorker -
 goroutineleak goroutine main.leakyWorker -"
 CONTROLS="healthy boundedcache"
 
-node_json() { # node_json FILE EXPR: prints EXPR evaluated with d = the parsed JSON
-    node -e 'const d=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));
-             const r=eval(process.argv[2]); console.log(typeof r==="string"?r:JSON.stringify(r));' "$1" "$2"
-}
 
-SERVE_PID="" SERVE_URL=""
-# start_serve LOG ARGS...: starts heapwatch serve on a free port, waits for its
-# "listening on" line and sets SERVE_PID and SERVE_URL.
-start_serve()
-{
-    local log=$1 i line=""
-    shift
-    : >"$log"
-    "$HW" serve -listen=127.0.0.1:0 "$@" 2>"$log" </dev/null &
-    SERVE_PID=$!
-    _e2e_pids+=("$SERVE_PID")
-    for ((i = 0; i < 100; i++)); do
-        line=$(grep -o 'listening on http://[0-9.:]*' "$log" | head -n 1)
-        [ -n "$line" ] && break
-        kill -0 "$SERVE_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    if [ -z "$line" ]; then
-        echo "start_serve: no listening line: $(head -c 800 "$log")" >&2
-        return 1
-    fi
-    SERVE_URL=${line#listening on }
-}
 
 # status PATH FILE: GET PATH into FILE, prints the HTTP status.
 status() { bounded curl -sS --max-time 20 -o "$2" -w '%{http_code}' "$SERVE_URL$1"; }
@@ -219,7 +192,8 @@ gor=$(grep -c '^heapwatch_leak_suspect_growth_goroutines_per_second{target="goro
 vleak=$(grep -c '^heapwatch_leak_verdict{target="unboundedmap",type="heap"} 3$' "$T/metrics.txt")
 vhealthy=$(grep -c '^heapwatch_leak_verdict{target="healthy",type="heap"} [012]$' "$T/metrics.txt")
 helps=$(grep -c '^# TYPE heapwatch_leak_[a-z_]* gauge$' "$T/metrics.txt")
-if [ "$bytes" = 1 ] && [ "$gor" = 1 ] && [ "$vleak" = 1 ] && [ "$vhealthy" = 1 ] && [ "$helps" = 3 ]; then
+# A site is a line: a leak may show as two suspects of one function (two lines).
+if [ "$bytes" -ge 1 ] && [ "$gor" -ge 1 ] && [ "$vleak" = 1 ] && [ "$vhealthy" = 1 ] && [ "$helps" = 3 ]; then
     pass "metrics:suspect growth (bytes, goroutines) and verdict gauges"
 else
     fail "metrics" "bytes $bytes, goroutines $gor, leak gauge $vleak, healthy gauge $vhealthy, TYPE lines $helps" \

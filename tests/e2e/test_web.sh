@@ -10,29 +10,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-node_json() { # node_json FILE EXPR: prints EXPR evaluated with d = the parsed JSON
-    node -e 'const d=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));
-             const r=eval(process.argv[2]); console.log(typeof r==="string"?r:JSON.stringify(r));' "$1" "$2"
-}
 
-SERVE_PID="" SERVE_URL=""
-start_serve() # start_serve LOG ARGS...
-{
-    local log=$1 i line=""
-    shift
-    : >"$log"
-    "$HW" serve -listen=127.0.0.1:0 "$@" 2>"$log" </dev/null &
-    SERVE_PID=$!
-    _e2e_pids+=("$SERVE_PID")
-    for ((i = 0; i < 100; i++)); do
-        line=$(grep -o 'listening on http://[0-9.:]*' "$log" | head -n 1)
-        [ -n "$line" ] && break
-        kill -0 "$SERVE_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    [ -n "$line" ] || { echo "start_serve: no listening line: $(head -c 800 "$log")" >&2; return 1; }
-    SERVE_URL=${line#listening on }
-}
 
 # get PATH FILE [curl args...]: fetch into FILE, headers into FILE.h; prints the status.
 get()
@@ -92,7 +70,6 @@ stored() { # stored TARGET TYPE N: at least N scrapes stored
     get "/api/profiles?target=$(urlenc "$1")&type=$2" "$T/p.json" >/dev/null &&
         [ "$(node_json "$T/p.json" 'Array.isArray(d) ? d.length : 0')" -ge "$3" ]
 }
-wait_for() { local t=$1 i; shift; for ((i = 0; i < t * 2; i++)); do "$@" && return 0; sleep 0.5; done; return 1; }
 if wait_for 30 stored api heap 3 && wait_for 10 stored api allocs 3 && wait_for 10 stored "$HOSTILE" heap 1; then
     pass "serve: 3 scrapes stored"
 else
@@ -260,6 +237,22 @@ t0=$(date +%s%N)
 get "/flame.svg?$Q" "$T/hit" >/dev/null
 ms=$((($(date +%s%N) - t0) / 1000000))
 if cmp -s "$T/hit" "$T/f.svg"; then pass "cache: a repeated render is the same bytes (${ms} ms)"; else fail "cache: repeat" "differs"; fi
+
+# gzip: text goes compressed to clients that ask, with its own ETag; PNG never.
+for path in "/flame.svg?target=api&type=heap" "/top.json?target=api&type=heap" "/folded?target=api&type=heap"; do
+    get "$path" "$T/plain" >/dev/null
+    st=$(get "$path" "$T/gz" -H 'Accept-Encoding: gzip')
+    if [ "$st" = 200 ] && [ "$(header content-encoding "$T/gz")" = gzip ] &&
+        gzip -dc "$T/gz" | cmp -s - "$T/plain" &&
+        [ "$(header etag "$T/gz")" != "$(header etag "$T/plain")" ] &&
+        [ "$(header vary "$T/gz")" = Accept-Encoding ]; then
+        pass "gzip:$path ($(wc -c <"$T/plain") -> $(wc -c <"$T/gz") bytes)"
+    else
+        fail "gzip:$path" "status $st, encoding '$(header content-encoding "$T/gz")'" "$(head -c 300 "$T/gz.h")"
+    fi
+done
+get "/flame.png?target=api&type=heap" "$T/png" -H 'Accept-Encoding: gzip' >/dev/null
+if [ -z "$(header content-encoding "$T/png")" ]; then pass "gzip:png sent as is"; else fail "gzip:png" "encoded"; fi
 
 # --- targets by label ---------------------------------------------------------------------
 inst=${A#http://}

@@ -16,6 +16,7 @@
 #include "flamejson.h"
 #include "png.h"
 #include "svg.h"
+#include "pngread.h"
 
 #define DATA "tests/data/flame/"
 
@@ -395,24 +396,6 @@ test_reproducible(void **state)
     free(text);
 }
 
-struct reader {
-    const unsigned char *p;
-    size_t left;
-};
-
-static cairo_status_t
-read_png(void *closure, unsigned char *data, unsigned int len)
-{
-    struct reader *r = closure;
-
-    if (len > r->left)
-        return CAIRO_STATUS_READ_ERROR;
-    memcpy(data, r->p, len);
-    r->p += len;
-    r->left -= len;
-    return CAIRO_STATUS_SUCCESS;
-}
-
 static void
 test_png(void **state)
 {
@@ -421,7 +404,6 @@ test_png(void **state)
     struct flame_opts o;
     struct flame *fl;
     struct buf out;
-    struct reader r;
     cairo_surface_t *s;
     struct errbuf eb = {{0}};
 
@@ -432,9 +414,7 @@ test_png(void **state)
     buf_init(&out, 0);
     assert_int_equal(png_render(fl, &out, &eb), HW_OK);
     assert_memory_equal(out.data, "\x89PNG\r\n\x1a\n", 8);
-    r.p = out.data;
-    r.left = out.len;
-    s = cairo_image_surface_create_from_png_stream(read_png, &r);
+    s = pngread_decode(out.data, out.len);
     assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
     assert_int_equal(cairo_image_surface_get_width(s), 640);
     assert_int_equal(cairo_image_surface_get_height(s), (int)flame_info(fl)->height);
