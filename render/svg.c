@@ -10,6 +10,8 @@
 #include "svg.h"
 
 #include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -287,20 +289,61 @@ static const char svg_style[] =
     "]]></style>\n";
 
 /* "%.2f" without trailing zeros: "10", "10.5", "10.25". */
+/* v as printf's "%.2f" writes it (trailing zeros and a bare '.' dropped when trim),
+ * without printf: a flame graph has tens of thousands of numbers and glibc's
+ * floating-point printf was three quarters of an SVG render. Values near a rounding
+ * tie, huge values, NaN and infinities go to snprintf, so the text is always
+ * exactly printf's. Returns the length written into s (>= 48 bytes). */
+static int
+fmt_hundredths(char *s, double v, bool trim)
+{
+    char tmp[32];
+    double r = nearbyint(v * 100.0);
+    uint64_t u, ip;
+    unsigned fp;
+    int n = 0, k = 0;
+
+    /* Near a tie, v * 100 may round the other way than v's exact value: ask printf. */
+    if (!(r > -9.0e15 && r < 9.0e15) || fabs(fabs(v * 100.0 - r) - 0.5) < 1e-6) {
+        n = snprintf(s, 48, "%.2f", v);
+        if (n <= 0 || n >= 48)
+            return -1;
+        while (trim && s[n - 1] == '0' && strchr(s, '.') != NULL)
+            s[--n] = '\0';
+        if (trim && s[n - 1] == '.')
+            s[--n] = '\0';
+        if (n == 2 && s[0] == '-' && s[1] == '0') /* "-0.001" */
+            s[0] = '0', s[1] = '\0', n = 1;
+        return n;
+    }
+    u = (uint64_t)(r < 0 ? -r : r);
+    ip = u / 100;
+    fp = (unsigned)(u % 100);
+    if (signbit(r) && !(trim && u == 0))
+        s[n++] = '-';
+    do
+        tmp[k++] = (char)('0' + ip % 10);
+    while ((ip /= 10) != 0);
+    while (k > 0)
+        s[n++] = tmp[--k];
+    if (!trim || fp != 0) {
+        s[n++] = '.';
+        s[n++] = (char)('0' + fp / 10);
+        if (!trim || fp % 10 != 0)
+            s[n++] = (char)('0' + fp % 10);
+    }
+    s[n] = '\0';
+    return n;
+}
+
 static enum hw_err
 put_num(struct buf *b, double v)
 {
     char s[48];
-    int n = snprintf(s, sizeof(s), "%.2f", v);
+    int n = fmt_hundredths(s, v, true);
 
-    if (n <= 0 || (size_t)n >= sizeof(s))
+    if (n <= 0)
         return HW_BADDATA;
-    while (n > 0 && s[n - 1] == '0')
-        n--;
-    if (n > 0 && s[n - 1] == '.')
-        n--;
-    if (n == 2 && s[0] == '-' && s[1] == '0') /* "-0.001" */
-        s[0] = '0', n = 1;
     return buf_append(b, s, (size_t)n);
 }
 
@@ -326,6 +369,17 @@ put_value(struct buf *b, const struct flame_info *in, int64_t v)
     return HW_OK;
 }
 
+/* ", 12.50%" */
+static enum hw_err
+put_percent(struct buf *b, double pct)
+{
+    char s[56] = ", ";
+    int n = fmt_hundredths(s + 2, pct, false);
+
+    s[2 + n] = '%';
+    return buf_append(b, s, (size_t)n + 3);
+}
+
 static double
 percent(int64_t part, int64_t whole)
 {
@@ -346,7 +400,7 @@ put_tooltip(struct buf *b, const struct flame_info *in, const struct flame_frame
         if ((err = put_value(b, in, fr->value)) != HW_OK || (err = buf_puts(b, " ")) != HW_OK ||
             (err = text_xml(b, in->type)) != HW_OK)
             return err;
-        return buf_printf(b, ", %.2f%%", percent(fr->value, in->total));
+        return put_percent(b, percent(fr->value, in->total));
     }
     if ((err = buf_puts(b, "base ")) != HW_OK || (err = put_value(b, in, fr->base)) != HW_OK ||
         (err = buf_puts(b, ", new ")) != HW_OK || (err = put_value(b, in, fr->cur)) != HW_OK ||
@@ -365,6 +419,20 @@ put_tooltip(struct buf *b, const struct flame_info *in, const struct flame_frame
     return err;
 }
 
+/* "\" height=\"15\" fill=\"#rrggbb\"/>" without printf. */
+static enum hw_err
+put_fill(struct buf *b, struct rgb c)
+{
+    static const char hex[] = "0123456789abcdef";
+    char s[] = "\" height=\"15\" fill=\"#000000\"/>";
+    char *p = strchr(s, '#') + 1;
+
+    p[0] = hex[(c.r >> 4) & 15], p[1] = hex[c.r & 15];
+    p[2] = hex[(c.g >> 4) & 15], p[3] = hex[c.g & 15];
+    p[4] = hex[(c.b >> 4) & 15], p[5] = hex[c.b & 15];
+    return buf_append(b, s, sizeof(s) - 1);
+}
+
 static enum hw_err
 put_frame(struct buf *b, const struct flame *f, const struct flame_frame *fr)
 {
@@ -378,15 +446,16 @@ put_frame(struct buf *b, const struct flame *f, const struct flame_frame *fr)
                                                : "<g><title>")) != HW_OK ||
         (err = put_tooltip(b, in, fr)) != HW_OK ||
         (err = buf_puts(b, "</title><rect x=\"")) != HW_OK || (err = put_num(b, fr->x)) != HW_OK ||
-        (err = buf_printf(b, "\" y=\"%.0f\" width=\"", y)) != HW_OK ||
-        (err = put_num(b, fr->w)) != HW_OK ||
-        (err = buf_printf(b, "\" height=\"15\" fill=\"#%02x%02x%02x\"/>", fr->color.r, fr->color.g,
-                          fr->color.b)) != HW_OK)
+        (err = buf_puts(b, "\" y=\"")) != HW_OK || (err = put_num(b, nearbyint(y))) != HW_OK ||
+        (err = buf_puts(b, "\" width=\"")) != HW_OK || (err = put_num(b, fr->w)) != HW_OK ||
+        (err = put_fill(b, fr->color)) != HW_OK)
         return err;
     if (fr->label[0] != '\0') {
         if ((err = buf_puts(b, "<text x=\"")) != HW_OK ||
             (err = put_num(b, fr->x + FLAME_LABEL_PAD)) != HW_OK ||
-            (err = buf_printf(b, "\" y=\"%.0f\">", y + FLAME_FRAME_HEIGHT - 4)) != HW_OK ||
+            (err = buf_puts(b, "\" y=\"")) != HW_OK ||
+            (err = put_num(b, nearbyint(y + FLAME_FRAME_HEIGHT - 4))) != HW_OK ||
+            (err = buf_puts(b, "\">")) != HW_OK ||
             (err = text_xml(b, fr->label)) != HW_OK || (err = buf_puts(b, "</text>")) != HW_OK)
             return err;
     }
