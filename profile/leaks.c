@@ -121,6 +121,7 @@ struct leak_tracker {
     struct intern names;
     /* The previous scrape, for spotting restarts. */
     double prev_total, prev_alloc, prev_numgc;
+    double period; /* the heap profiles' sampling period in bytes, 0 when unknown */
     bool has_alloc, has_numgc;
 };
 
@@ -161,6 +162,7 @@ leak_opts_init(struct leak_opts *o)
     o->min_rate_bytes = 64 * 1024;
     o->min_rate_goroutines = 1;
     o->min_rate_frac = 0.005;
+    o->min_growth_periods = 4;
     o->leak_share = 0.2;
     o->suspect_share = 0.05;
     trend_opts_init(&o->trend);
@@ -821,6 +823,8 @@ leak_tracker_add(struct leak_tracker *t, int64_t time_ms, const struct profile *
         goto out;
     }
     t->kind = sc.kind;
+    if (sc.kind == LEAK_KIND_HEAP && p->period > 0 && (double)p->period > t->period)
+        t->period = (double)p->period;
     if (is_restart(t, &sc)) {
         window_reset(t);
         t->restarts++;
@@ -1125,6 +1129,13 @@ total(struct rctx *c)
     c->floor = o->min_rate_frac * r->value;
     if (c->floor < min_rate)
         c->floor = min_rate;
+    if (r->kind == LEAK_KIND_HEAP && c->t->period > 0 && c->t->n > 1) {
+        double minutes = (double)(c->t->times[c->t->n - 1] - c->t->times[0]) / 60000.0;
+        double noise = minutes > 0 ? o->min_growth_periods * c->t->period / minutes : 0;
+
+        if (c->floor < noise)
+            c->floor = noise;
+    }
     r->floor_per_min = c->floor;
     return HW_OK;
 }

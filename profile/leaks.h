@@ -15,6 +15,10 @@
  *     tau-b, levelled off or not. A series RISES when p < p_value, tau >= min_tau and
  *     the slope is positive, and it has not levelled off.
  *  3. The growth floor is max(min_rate, min_rate_frac * current total) per minute,
+ *     and for heaps also min_growth_periods sampling periods over the window: a heap
+ *     profile records one sample per MemProfileRate bytes, so a rise of a few periods
+ *     is what sampling alone produces in a bounded heap (a control's 2 MiB cache
+ *     wandered by that much and looked like a slow leak);
  *     in bytes for heaps (min_rate_bytes) and goroutines for goroutine profiles
  *     (min_rate_goroutines).
  *  4. A suspect is a site series (with the stack that holds most of it), or a stack
@@ -87,6 +91,8 @@ struct leak_opts {
     double min_rate_bytes;      /* growth floor for heaps, bytes per minute; 64 KiB */
     double min_rate_goroutines; /* growth floor for goroutines per minute; 1 */
     double min_rate_frac;       /* growth floor as a share of the total, per minute; 0.005 */
+    double min_growth_periods;  /* heaps: growth over the window of at least this many
+                                 * sampling periods (MemProfileRate), or it is noise; 4 */
     double leak_share;          /* share of growth the top suspect needs for "leak"; 0.2 */
     double suspect_share;       /* share of growth any suspect needs; 0.05 */
     struct trend_opts trend;    /* the levelled-off test; trend_opts_init's defaults */
