@@ -162,7 +162,7 @@ leak_opts_init(struct leak_opts *o)
     o->min_rate_bytes = 64 * 1024;
     o->min_rate_goroutines = 1;
     o->min_rate_frac = 0.005;
-    o->min_growth_periods = 4;
+    o->min_growth_periods = 8;
     o->leak_share = 0.2;
     o->suspect_share = 0.05;
     trend_opts_init(&o->trend);

@@ -92,7 +92,7 @@ struct leak_opts {
     double min_rate_goroutines; /* growth floor for goroutines per minute; 1 */
     double min_rate_frac;       /* growth floor as a share of the total, per minute; 0.005 */
     double min_growth_periods;  /* heaps: growth over the window of at least this many
-                                 * sampling periods (MemProfileRate), or it is noise; 4 */
+                                 * sampling periods (MemProfileRate), or it is noise; 8 */
     double leak_share;          /* share of growth the top suspect needs for "leak"; 0.2 */
     double suspect_share;       /* share of growth any suspect needs; 0.05 */
     struct trend_opts trend;    /* the levelled-off test; trend_opts_init's defaults */
