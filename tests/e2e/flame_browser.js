@@ -89,7 +89,14 @@ class Browser {
         }
         if (this.proc.exitCode === null) this.proc.kill("SIGKILL");
         await this.exited;
-        fs.rmSync(this.profile, { recursive: true, force: true });
+        /* Chromium's helper processes may still be writing into the profile for a
+         * moment after the browser exits (ENOTEMPTY): retry, and never fail a test
+         * over the clean-up itself. */
+        try {
+            fs.rmSync(this.profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+        } catch (e) {
+            process.stderr.write(`note: could not remove ${this.profile}: ${e.code}\n`);
+        }
     }
 }
 
