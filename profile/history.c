@@ -1674,6 +1674,22 @@ history_list(struct history *h, const char *target, const char *type, struct his
     return err;
 }
 
+size_t
+history_count(struct history *h, const char *target, const char *type,
+              struct hist_entry *latest)
+{
+    const struct series *s;
+    size_t n = 0;
+
+    pthread_mutex_lock(&h->mu);
+    if ((s = series_lookup(h, target, type)) != NULL && (n = s->n) > 0 && latest != NULL) {
+        *latest = s->e[n - 1];
+        latest->flags &= PUBLIC_FLAGS;
+    }
+    pthread_mutex_unlock(&h->mu);
+    return n;
+}
+
 enum hw_err
 history_get(struct history *h, const char *target, const char *type, int64_t id,
             struct hist_entry *out)

@@ -88,6 +88,10 @@ enum hw_err history_store(struct history *h, const char *target, const char *typ
  * frees). *n = 0 and *out = NULL when there are none. */
 enum hw_err history_list(struct history *h, const char *target, const char *type,
                          struct hist_entry **out, size_t *n);
+/* How many scrapes of (target, type) are stored, without copying them; with latest
+ * (may be NULL) also the newest entry when there is one. */
+size_t history_count(struct history *h, const char *target, const char *type,
+                     struct hist_entry *latest);
 /* The entry with this id (HW_USAGE when there is none). */
 enum hw_err history_get(struct history *h, const char *target, const char *type, int64_t id,
                         struct hist_entry *out);

@@ -31,10 +31,9 @@ static json_t *
 series_json(const struct http_req *rq, const struct series_status *st)
 {
     json_t *o = json_object(), *totals = json_object(), *delta;
-    struct hist_entry *e = NULL;
-    size_t i, n = 0;
+    struct hist_entry last;
+    size_t i, n = history_count(rq->hist, st->target, st->type, &last);
 
-    history_list(rq->hist, st->target, st->type, &e, &n);
     for (i = 0; i < st->summary.ntypes; i++)
         json_object_set_new(totals, st->summary.types[i], json_integer(st->summary.totals[i]));
     json_object_set_new(o, "health", json_string(health_name(st->health)));
@@ -51,18 +50,17 @@ series_json(const struct http_req *rq, const struct series_status *st)
     json_object_set_new(o, "lag_last_ms", json_integer(st->lag_last_ms));
     json_object_set_new(o, "lag_max_ms", json_integer(st->lag_max_ms));
     json_object_set_new(o, "stored", json_integer((json_int_t)n));
-    json_object_set_new(o, "latest_id", n ? json_integer(e[n - 1].id) : json_null());
+    json_object_set_new(o, "latest_id", n ? json_integer(last.id) : json_null());
     json_object_set_new(o, "totals", totals);
-    if (n > 0 && (e[n - 1].flags & HIST_DELTA)) {
-        delta = json_pack("{s:I,s:I}", "alloc_objects", (json_int_t)e[n - 1].delta[0],
-                          "alloc_space", (json_int_t)e[n - 1].delta[1]);
+    if (n > 0 && (last.flags & HIST_DELTA)) {
+        delta = json_pack("{s:I,s:I}", "alloc_objects", (json_int_t)last.delta[0],
+                          "alloc_space", (json_int_t)last.delta[1]);
         json_object_set_new(o, "alloc_delta", delta);
     }
-    json_object_set_new(o, "restarted", json_boolean(n > 0 && (e[n - 1].flags & HIST_RESTART)));
+    json_object_set_new(o, "restarted", json_boolean(n > 0 && (last.flags & HIST_RESTART)));
     json_object_set_new(o, "leak_verdict",
                         st->has_verdict ? json_string(leak_verdict_name(st->verdict))
                                         : json_null());
-    free(e);
     return o;
 }
 

@@ -761,7 +761,7 @@ set_str(char **dst, const char *s)
     return HW_OK;
 }
 
-static void
+void
 kvlist_clear(struct kvlist *l)
 {
     size_t i;
@@ -800,6 +800,23 @@ kvlist_put(struct kvlist *l, const char *key, const char *value)
         return HW_NOMEM;
     }
     l->n++;
+    return HW_OK;
+}
+
+enum hw_err
+kvlist_copy(struct kvlist *dst, const struct kvlist *src)
+{
+    size_t i;
+    enum hw_err err;
+
+    dst->n = 0;
+    if ((dst->v = calloc(src->n ? src->n : 1, sizeof(*dst->v))) == NULL)
+        return HW_NOMEM;
+    for (i = 0; i < src->n; i++)
+        if ((err = kvlist_put(dst, src->v[i].key, src->v[i].value)) != HW_OK) {
+            kvlist_clear(dst);
+            return err;
+        }
     return HW_OK;
 }
 
@@ -1136,8 +1153,12 @@ static const struct field static_fields[] = {
     FUNC("labels", parse_static_labels),
 };
 
+/* Parses list y into a new array of y->n elements of size bytes, one item each with
+ * its index on the "where" path. *n counts the elements handed to one, so that the
+ * owner frees exactly those when one fails. */
 static enum hw_err
-parse_statics(struct pctx *pc, const struct ynode *y, struct static_cfg **out, size_t *n)
+parse_list(struct pctx *pc, const struct ynode *y, size_t size, void **out, size_t *n,
+           enum hw_err (*one)(struct pctx *pc, const struct ynode *y, void *obj))
 {
     enum hw_err err;
     size_t i, old;
@@ -1146,17 +1167,29 @@ parse_statics(struct pctx *pc, const struct ynode *y, struct static_cfg **out, s
         return HW_OK;
     if ((err = want_list(pc, y)) != HW_OK)
         return err;
-    if ((*out = calloc(y->n ? y->n : 1, sizeof(**out))) == NULL)
+    if ((*out = calloc(y->n ? y->n : 1, size)) == NULL)
         return HW_NOMEM;
     for (i = 0; i < y->n; i++) {
         old = where_index(pc, i);
         (*n)++;
-        err = walk_map(pc, y->kid[i], static_fields, NELEMS(static_fields), &(*out)[i]);
+        err = one(pc, y->kid[i], (char *)*out + i * size);
         where_pop(pc, old);
         if (err != HW_OK)
             return err;
     }
     return HW_OK;
+}
+
+static enum hw_err
+parse_static(struct pctx *pc, const struct ynode *y, void *obj)
+{
+    return walk_map(pc, y, static_fields, NELEMS(static_fields), obj);
+}
+
+static enum hw_err
+parse_statics(struct pctx *pc, const struct ynode *y, struct static_cfg **out, size_t *n)
+{
+    return parse_list(pc, y, sizeof(**out), (void **)out, n, parse_static);
 }
 
 static enum hw_err
@@ -1201,8 +1234,9 @@ static const struct field file_sd_fields[] = {
 };
 
 static enum hw_err
-parse_file_sd(struct pctx *pc, const struct ynode *y, struct file_sd_cfg *f)
+parse_file_sd(struct pctx *pc, const struct ynode *y, void *obj)
 {
+    struct file_sd_cfg *f = obj;
     enum hw_err err;
 
     f->refresh_ms = -1;
@@ -1224,24 +1258,9 @@ static enum hw_err
 parse_job_file_sds(struct pctx *pc, const struct ynode *y, void *obj)
 {
     struct job_cfg *j = obj;
-    enum hw_err err;
-    size_t i, old;
 
-    if (yn_null(y))
-        return HW_OK;
-    if ((err = want_list(pc, y)) != HW_OK)
-        return err;
-    if ((j->file_sds = calloc(y->n ? y->n : 1, sizeof(*j->file_sds))) == NULL)
-        return HW_NOMEM;
-    for (i = 0; i < y->n; i++) {
-        old = where_index(pc, i);
-        j->nfile_sds++;
-        err = parse_file_sd(pc, y->kid[i], &j->file_sds[i]);
-        where_pop(pc, old);
-        if (err != HW_OK)
-            return err;
-    }
-    return HW_OK;
+    return parse_list(pc, y, sizeof(*j->file_sds), (void **)&j->file_sds, &j->nfile_sds,
+                      parse_file_sd);
 }
 
 /* ---- params ------------------------------------------------------------------- */
@@ -1528,8 +1547,9 @@ job_check(struct pctx *pc, const struct ynode *y, struct job_cfg *j)
 }
 
 static enum hw_err
-parse_job(struct pctx *pc, const struct ynode *y, struct job_cfg *j)
+parse_job(struct pctx *pc, const struct ynode *y, void *obj)
 {
+    struct job_cfg *j = obj;
     enum hw_err err;
 
     j->interval_ms = j->timeout_ms = -1;
@@ -1578,23 +1598,9 @@ parse_jobs(struct pctx *pc, const struct ynode *y, void *obj)
 {
     struct config *c = obj;
     enum hw_err err;
-    size_t i, old;
 
-    if (yn_null(y))
-        return HW_OK;
-    if ((err = want_list(pc, y)) != HW_OK)
-        return err;
-    if ((c->jobs = calloc(y->n ? y->n : 1, sizeof(*c->jobs))) == NULL)
-        return HW_NOMEM;
-    for (i = 0; i < y->n; i++) {
-        old = where_index(pc, i);
-        c->njobs++;
-        err = parse_job(pc, y->kid[i], &c->jobs[i]);
-        where_pop(pc, old);
-        if (err != HW_OK)
-            return err;
-    }
-    return jobs_unique(pc, y, c);
+    err = parse_list(pc, y, sizeof(*c->jobs), (void **)&c->jobs, &c->njobs, parse_job);
+    return err != HW_OK ? err : jobs_unique(pc, y, c);
 }
 
 /* ---- the top level ------------------------------------------------------------ */

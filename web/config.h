@@ -20,6 +20,12 @@ struct kvlist {
     size_t n;
 };
 
+/* Frees every pair and leaves l empty. */
+void kvlist_clear(struct kvlist *l);
+/* dst (whose old contents are not freed) becomes a deep copy of src; on failure it is
+ * left empty. */
+enum hw_err kvlist_copy(struct kvlist *dst, const struct kvlist *src);
+
 struct tls_cfg {
     char *ca_file, *cert_file, *key_file, *server_name; /* NULL when unset */
     bool insecure_skip_verify;

@@ -168,12 +168,7 @@ route_metrics(const struct http_req *rq, struct http_resp *rs)
     }
     help(b, "heapwatch_stored_profiles", "gauge", "scrapes kept on disk");
     for (i = 0; i < n; i++) {
-        struct hist_entry *e = NULL;
-        size_t ne = 0;
-
-        history_list(rq->hist, v[i].target, v[i].type, &e, &ne);
-        free(e);
-        snprintf(num, sizeof(num), "%zu", ne);
+        snprintf(num, sizeof(num), "%zu", history_count(rq->hist, v[i].target, v[i].type, NULL));
         put_series(b, "heapwatch_stored_profiles", &v[i], num);
     }
     series_status_free(v, n);

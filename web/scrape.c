@@ -19,6 +19,7 @@
 
 #include "decode.h"
 #include "log.h"
+#include "nodeinfo.h"
 #include "scrape.h"
 
 #define SCRAPE_WORKERS 3
@@ -109,50 +110,7 @@ real_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static uint64_t
-fnv1a(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-
-    while (*s != '\0')
-        h = (h ^ (unsigned char)*s++) * 0x100000001b3ull;
-    return h;
-}
-
 /* ---- registry ------------------------------------------------------------- */
-
-static void
-kvlist_free(struct kvlist *l)
-{
-    size_t i;
-
-    for (i = 0; i < l->n; i++) {
-        free(l->v[i].key);
-        free(l->v[i].value);
-    }
-    free(l->v);
-    l->v = NULL;
-    l->n = 0;
-}
-
-static int
-kvlist_copy(struct kvlist *dst, const struct kvlist *src)
-{
-    size_t i;
-
-    dst->n = 0;
-    dst->v = calloc(src->n ? src->n : 1, sizeof(*dst->v));
-    if (dst->v == NULL)
-        return -1;
-    for (i = 0; i < src->n; i++) {
-        dst->v[i].key = strdup(src->v[i].key);
-        dst->v[i].value = strdup(src->v[i].value);
-        dst->n++;
-        if (dst->v[i].key == NULL || dst->v[i].value == NULL)
-            return -1;
-    }
-    return 0;
-}
 
 static struct leakbox *
 leakbox_new(void)
@@ -205,7 +163,7 @@ series_free(struct series *se)
     free(se->type);
     free(se->url);
     free(se->job);
-    kvlist_free(&se->labels);
+    kvlist_clear(&se->labels);
     buf_reset(&se->body);
     summary_free(&se->latest);
     free(se);
@@ -278,7 +236,7 @@ series_new(const struct target_def *t, const struct ptype_cfg *pt)
     se->job = strdup(t->job->name);
     se->url = config_target_url(t, pt);
     if (se->key == NULL || se->target == NULL || se->type == NULL || se->job == NULL ||
-        se->url == NULL || kvlist_copy(&se->labels, &t->labels) != 0) {
+        se->url == NULL || kvlist_copy(&se->labels, &t->labels) != HW_OK) {
         series_free(se);
         return NULL;
     }
@@ -289,7 +247,7 @@ series_new(const struct target_def *t, const struct ptype_cfg *pt)
     se->timeout_ms = t->job->timeout_ms > 0 ? t->job->timeout_ms : se->interval_ms;
     if (se->timeout_ms > se->interval_ms)
         se->timeout_ms = se->interval_ms;
-    se->offset_ms = (int64_t)(fnv1a(se->url) % (uint64_t)se->interval_ms);
+    se->offset_ms = (int64_t)(hash_str(0xcbf29ce484222325ull, se->url) % (uint64_t)se->interval_ms);
     se->st.interval_ms = se->interval_ms;
     se->latest.alloc_objects_col = se->latest.alloc_space_col = -1;
     /* allocs carries the same records as heap: one analysis of them is enough. */
@@ -1299,7 +1257,7 @@ status_copy(struct series_status *d, const struct series *se)
     memset(&d->summary, 0, sizeof(d->summary));
     if (se->has_latest)
         summary_copy(&d->summary, &se->latest);
-    if (kvlist_copy(&d->labels, &se->labels) != 0 || !d->target || !d->type || !d->url ||
+    if (kvlist_copy(&d->labels, &se->labels) != HW_OK || !d->target || !d->type || !d->url ||
         !d->job)
         return -1;
     return 0;
@@ -1343,7 +1301,7 @@ series_status_free(struct series_status *v, size_t n)
         free(v[i].type);
         free(v[i].url);
         free(v[i].job);
-        kvlist_free(&v[i].labels);
+        kvlist_clear(&v[i].labels);
         summary_free(&v[i].summary);
     }
     free(v);
