@@ -17,13 +17,13 @@
 #   - each control: on the whole series no `leak` and no suspect at all; any
 #     `leak` on a prefix after the warm-up (WARM scrapes) is a failure too.
 # It prints how many scrapes each leak needed. About 30 s; see lib.sh for the
-# environment. SCRAPES (20), MAX_SCRAPES (10) and WARM (15) may be set.
+# environment. SCRAPES (20), MAX_SCRAPES (15) and WARM (15) may be set.
 
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
 SCRAPES=${SCRAPES:-20}
-MAX_SCRAPES=${MAX_SCRAPES:-10}
+MAX_SCRAPES=${MAX_SCRAPES:-15}
 WARM=${WARM:-15}
 
 # NAME PROFILE SITE_FUNCTION STACK_FRAME ("-": none required)
