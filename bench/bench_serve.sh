@@ -2,7 +2,7 @@
 # bench_serve.sh - the daemon at scale: examples/fleet serves net/http/pprof on
 # TARGETS listeners (default 1,000), heapwatch serve scrapes each one's heap,
 # allocs and goroutine profiles every INTERVAL (15 s) for DURATION (180 s) with an
-# hour of history already retained (bench/histfill links it in: 240 scrapes per
+# hour of history already retained (bench/histfill writes it: 240 scrapes per
 # series), and this prints CPU time per scrape, CPU share of one core, peak and
 # per-target RSS, and the scrape lag from /metrics. Targets: < 25% of one core and
 # < 150 MB RSS for 1,000 targets with an hour of history.
@@ -45,7 +45,7 @@ if [ "$HISTORY" != 0 ]; then
     t0=$EPOCHREALTIME
     (cd "$ROOT/bench/histfill" && go run main.go -data="$TMP/data" -profile="$TMP/one.pb.gz" \
         -targets="$TMP/names" -span="$HISTORY" -interval="${INTERVAL}s") || die "histfill failed"
-    echo "history: $(find "$TMP/data" -name '*.pb.gz' | wc -l) stored scrapes linked in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.0f", b-a}') s"
+    echo "history: $(find "$TMP/data" -name '*.pb.gz' | wc -l) stored scrapes written in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.0f", b-a}') s"
 fi
 
 t0=$EPOCHREALTIME

@@ -966,6 +966,17 @@ trim(struct builder *b, struct graph *g, uint32_t *ids, size_t *nids, int64_t *c
             keep_only(kept, b->ninfo, ids, m);
         }
     }
+    if (o->nodes_only && !o->visual) {
+        /* A kept node's flat and cum do not depend on which others are kept (flat
+         * goes to a sample's leaf only when the leaf itself is kept), so the first
+         * pass already has the top nodes' numbers; only the edges would differ. */
+        n -= g->dropped_nodes;
+        g->orig_count = n;
+        if ((err = sort_nodes(b, ids, n)) != HW_OK)
+            return err;
+        *nids = o->node_count > 0 && (size_t)o->node_count < n ? (size_t)o->node_count : n;
+        return HW_OK;
+    }
     if ((err = pass_and_sort(b, g->dropped_nodes ? kept : NULL, ids, &n)) != HW_OK)
         return err;
     g->orig_count = n;

@@ -27,6 +27,7 @@ struct graph_opts {
     bool visual;          /* pprof's -dot/-svg graph rather than its text report */
     bool has_total;       /* use total below as the report total (pprof takes it */
     int64_t total;        /* before its focus filters) instead of the profile's own */
+    bool nodes_only;      /* one pass, no edges: the top nodes' flat and cum, as -top */
 };
 
 void graph_opts_init(struct graph_opts *o);

@@ -16,7 +16,16 @@
  * stay valid once h->mu is dropped.
  *
  * A file's extension lives in two private flag bits (EXT_MASK), masked off before an
- * entry leaves this file. */
+ * entry leaves this file.
+ *
+ * Retention recycles: the first file it drops is renamed to a temporary name (the
+ * series' spare) instead of unlinked, and the series' next store truncates and
+ * writes that file instead of creating one. In steady state a series then allocates
+ * and frees no inodes; on ext4 without a journal, where allocating an inode skips
+ * every one freed in the last minutes, that was the largest single cost of a store.
+ * Only a file with one link becomes a spare, so a hard link kept elsewhere is never
+ * overwritten; anyone still reading the dropped file has until the next scrape of
+ * the series (one interval) before its bytes change. */
 #include "history.h"
 
 #include <assert.h>
@@ -66,6 +75,7 @@ struct series {
     int64_t bytes;        /* h->mu */
     size_t loglines;      /* lines in the index log, live or dead; s->mu */
     bool log_stale;       /* an append failed: rewrite the log; s->mu */
+    char *spare;          /* a dropped file renamed to a temporary name, or NULL; s->mu */
 };
 
 struct target {
@@ -396,17 +406,30 @@ tmp_create(struct history *h, const char *dir, const char *tag, char *path)
     return fd;
 }
 
-/* Writes dir/name atomically: a temporary file in dir, fsync, rename, fsync dir. */
+/* Writes dir/name atomically: a temporary file in dir, fsync, rename, fsync dir. The
+ * temporary file is *spare (taken: freed and NULLed) when there is one and it opens. */
 static enum hw_err
-write_atomic(struct history *h, const char *dir, const char *tag, const char *name,
-             const void *data, size_t len, struct errbuf *eb)
+write_atomic_spare(struct history *h, const char *dir, const char *tag, const char *name,
+                   const void *data, size_t len, char **spare, struct errbuf *eb)
 {
     char tmp[PATH_MAX], dst[PATH_MAX];
-    int fd, bad;
+    int fd = -1, bad;
 
-    if ((fd = tmp_create(h, dir, tag, tmp)) < 0)
+    if (spare != NULL && *spare != NULL) {
+        if (strlen(*spare) < sizeof(tmp)) {
+            strcpy(tmp, *spare);
+            /* Not O_TRUNC: writing over the old blocks and cutting the tail after
+             * keeps the blocks a same-sized scrape needs instead of freeing and
+             * allocating them again. */
+            if ((fd = open(tmp, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+                unlink(tmp);
+        }
+        free(*spare);
+        *spare = NULL;
+    }
+    if (fd < 0 && (fd = tmp_create(h, dir, tag, tmp)) < 0)
         return errbuf_set(eb, HW_IO, "create %s: %s", tmp, strerror(errno));
-    bad = write_all(fd, data, len) != 0 || fsync(fd) != 0;
+    bad = write_all(fd, data, len) != 0 || ftruncate(fd, (off_t)len) != 0 || fsync(fd) != 0;
     if (close(fd) != 0 || bad) {
         errbuf_set(eb, HW_IO, "write %s: %s", tmp, strerror(errno));
         unlink(tmp);
@@ -421,6 +444,33 @@ write_atomic(struct history *h, const char *dir, const char *tag, const char *na
     if (fsync_dir(dir) != 0)
         return errbuf_set(eb, HW_IO, "fsync %s: %s", dir, strerror(errno));
     return HW_OK;
+}
+
+static enum hw_err
+write_atomic(struct history *h, const char *dir, const char *tag, const char *name,
+             const void *data, size_t len, struct errbuf *eb)
+{
+    return write_atomic_spare(h, dir, tag, name, data, len, NULL, eb);
+}
+
+/* Drops a file retention removed: the first one with a single link becomes the
+ * series' spare, the rest are unlinked. Called with s->mu held. */
+static void
+drop_file(struct history *h, struct series *s, const char *path)
+{
+    char spare[PATH_MAX], name[96];
+    struct stat st;
+
+    if (s->spare == NULL && lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1) {
+        tmp_name(h, "spare", name, sizeof(name));
+        path_join(spare, s->dir, name);
+        if (rename(path, spare) == 0) {
+            if ((s->spare = strdup(spare)) == NULL)
+                unlink(spare);
+            return;
+        }
+    }
+    unlink(path);
 }
 
 /* Reads path into out, refusing more than out->max bytes. HW_USAGE when it is gone. */
@@ -748,6 +798,9 @@ series_free(struct series *s)
     if (s == NULL)
         return;
     pthread_mutex_destroy(&s->mu);
+    if (s->spare != NULL)
+        unlink(s->spare);
+    free(s->spare);
     free(s->type);
     free(s->dir);
     free(s->e);
@@ -1541,7 +1594,7 @@ store_file(struct history *h, struct series *s, const struct hist_entry *e, cons
 
     file_name(e->id, (unsigned)e->flags >> EXT_SHIFT, name);
     snprintf(tag, sizeof(tag), "%" PRId64, e->id);
-    if ((err = write_atomic(h, s->dir, tag, name, data, len, eb)) != HW_OK)
+    if ((err = write_atomic_spare(h, s->dir, tag, name, data, len, &s->spare, eb)) != HW_OK)
         return err;
     /* The scrape is durable now and a missing log line only costs a decode on the next
      * open, so a failed append marks the log for rewriting instead of failing the store. */
@@ -1574,7 +1627,7 @@ store_commit(struct history *h, struct series *s, const struct hist_entry *e)
     for (i = 0; i < nv; i++) {
         file_name(v[i].id, v[i].ext, name);
         path_join(path, s->dir, name);
-        unlink(path);
+        drop_file(h, s, path);
     }
     /* A failed rewrite leaves the old log in place, which is still right (dead lines
      * are dropped on open); the next store tries again. */

@@ -162,6 +162,7 @@ top_functions(const struct profile *p, struct scrape_summary *out, struct errbuf
     o.gran = GRAN_FUNCTIONS;
     o.node_fraction = 0;
     o.node_count = SUMMARY_TOP;
+    o.nodes_only = true;
     if ((err = graph_build(p->arena, p, &o, &g, eb)) != HW_OK)
         return err;
     for (i = 0; i < g->nnodes && out->ntop < SUMMARY_TOP; i++) {

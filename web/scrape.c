@@ -15,7 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "decode.h"
 #include "log.h"
@@ -88,6 +91,8 @@ struct scraper {
     size_t queued, in_flight;
     volatile int stop;           /* set once, read by every thread */
     CURLM *multi;
+    int epfd, wakefd;  /* epoll over curl's sockets and the wake-up eventfd */
+    int64_t curl_due;  /* monotonic ms when curl wants its timeout call; -1: none */
     int64_t sd_mtime, sd_checked;
     struct scraper_stats stats; /* under lock */
 };
@@ -1112,13 +1117,88 @@ collect_done(struct scraper *s)
             request_done(s, m->easy_handle, m->data.result);
 }
 
+/* libcurl says which sockets to watch (CURLMOPT_SOCKETFUNCTION): epoll gets just
+ * those, so a wait costs the same with 10 connections or 4,000 kept alive. */
+static int
+on_socket(CURL *e, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+    struct scraper *s = userp;
+    struct epoll_event ev = {0};
+
+    (void)e;
+    (void)socketp;
+    if (what == CURL_POLL_REMOVE) {
+        epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL); /* curl may have closed it */
+        return 0;
+    }
+    ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+    ev.data.fd = fd;
+    if (epoll_ctl(s->epfd, EPOLL_CTL_MOD, fd, &ev) != 0 &&
+        epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) != 0)
+        log_warn("epoll_ctl on socket %d", (int)fd);
+    return 0;
+}
+
+/* libcurl's single timer (CURLMOPT_TIMERFUNCTION); the loop makes the call. */
+static int
+on_timer(CURLM *m, long timeout_ms, void *userp)
+{
+    struct scraper *s = userp;
+
+    (void)m;
+    s->curl_due = timeout_ms < 0 ? -1 : mono_ms() + timeout_ms;
+    return 0;
+}
+
+static void
+wake(struct scraper *s)
+{
+    uint64_t one = 1;
+
+    if (write(s->wakefd, &one, sizeof(one)) < 0) {
+        /* The counter is already non-zero: the loop wakes anyway. */
+    }
+}
+
+/* Waits up to wait_ms for sockets, curl's timer or a wake-up, and lets curl act. */
+static void
+wait_and_drive(struct scraper *s, int64_t wait_ms)
+{
+    struct epoll_event ev[64];
+    int64_t now = mono_ms();
+    int n, i, running;
+
+    if (s->curl_due >= 0 && s->curl_due - now < wait_ms)
+        wait_ms = s->curl_due > now ? s->curl_due - now : 0;
+    n = epoll_wait(s->epfd, ev, 64, (int)wait_ms);
+    for (i = 0; i < n; i++) {
+        int flags = 0;
+
+        if (ev[i].data.fd == s->wakefd) {
+            uint64_t v;
+
+            if (read(s->wakefd, &v, sizeof(v)) < 0) {
+                /* Nothing pending after all. */
+            }
+            continue;
+        }
+        flags |= ev[i].events & EPOLLIN ? CURL_CSELECT_IN : 0;
+        flags |= ev[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0;
+        flags |= ev[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0;
+        curl_multi_socket_action(s->multi, ev[i].data.fd, flags, &running);
+    }
+    if (s->curl_due >= 0 && mono_ms() >= s->curl_due) {
+        s->curl_due = -1;
+        curl_multi_socket_action(s->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
+}
+
 static void *
 scraper_main(void *arg)
 {
     struct scraper *s = arg;
     struct config *pending;
     int64_t last_trim = 0;
-    int running;
 
     while (!s->stop) {
         int64_t now = mono_ms(), wait;
@@ -1136,10 +1216,7 @@ scraper_main(void *arg)
             last_trim = now;
         }
         wait = start_due(s, now);
-        curl_multi_perform(s->multi, &running);
-        collect_done(s);
-        curl_multi_poll(s->multi, NULL, 0, (int)wait, NULL);
-        curl_multi_perform(s->multi, &running);
+        wait_and_drive(s, wait);
         collect_done(s);
         pthread_mutex_lock(&s->lock);
         s->stats.in_flight = s->in_flight;
@@ -1147,6 +1224,28 @@ scraper_main(void *arg)
         pthread_mutex_unlock(&s->lock);
     }
     return NULL;
+}
+
+/* The epoll set, the wake-up eventfd and curl's callbacks; false when the system
+ * refuses either descriptor. */
+static bool
+events_init(struct scraper *s)
+{
+    struct epoll_event ev = {.events = EPOLLIN};
+
+    s->curl_due = -1;
+    s->epfd = epoll_create1(EPOLL_CLOEXEC);
+    s->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (s->epfd < 0 || s->wakefd < 0)
+        return false;
+    ev.data.fd = s->wakefd;
+    if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->wakefd, &ev) != 0)
+        return false;
+    curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
+    curl_multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
+    return true;
 }
 
 enum hw_err
@@ -1162,8 +1261,14 @@ scraper_start(struct config *c, struct history *h, struct scraper **out, struct 
         return errbuf_set(eb, HW_NOMEM, "cannot set up libcurl");
     }
     s->hist = h;
+    s->epfd = s->wakefd = -1;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->cond, NULL);
+    if (!events_init(s)) {
+        scraper_stop(s);
+        config_free(c);
+        return errbuf_set(eb, HW_NOMEM, "cannot set up epoll for the scraper");
+    }
     /* Plenty of cached connections, so that each target's keep-alive survives
      * between its scrapes. */
     curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, 4096L);
@@ -1193,7 +1298,7 @@ scraper_reload(struct scraper *s, struct config *c)
     config_free(s->pending);
     s->pending = c;
     pthread_mutex_unlock(&s->lock);
-    curl_multi_wakeup(s->multi);
+    wake(s);
 }
 
 void
@@ -1208,7 +1313,7 @@ scraper_stop(struct scraper *s)
     s->stop = 1;
     pthread_cond_broadcast(&s->cond);
     pthread_mutex_unlock(&s->lock);
-    curl_multi_wakeup(s->multi);
+    wake(s);
     if (s->thread_started)
         pthread_join(s->thread, NULL);
     for (i = 0; i < s->nworkers; i++)
@@ -1222,6 +1327,10 @@ scraper_stop(struct scraper *s)
     registry_free(s->reg);
     config_free(s->pending);
     curl_multi_cleanup(s->multi);
+    if (s->epfd >= 0)
+        close(s->epfd);
+    if (s->wakefd >= 0)
+        close(s->wakefd);
     pthread_cond_destroy(&s->cond);
     pthread_mutex_destroy(&s->lock);
     free(s);

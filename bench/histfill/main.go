@@ -1,7 +1,9 @@
 // Command histfill pre-fills a heapwatch data directory with an hour (or -span) of
 // scrapes for many targets, so bench_serve.sh can measure the daemon with its full
-// retained history in memory without waiting an hour. Every scrape file is a hard
-// link to one real profile (no disk space per file); each series gets the index
+// retained history in memory without waiting an hour. Every scrape file is its own
+// copy of one real profile, as the daemon would have written it: hard links would
+// make retention's work look cheaper than it is (dropping a link frees no inode,
+// and the daemon never recycles a file that has other links). Each series gets the index
 // log heapwatch itself writes (profile/history.h: "v1 id size flags ntotals
 // totals... delta0 delta1 crc32"), so the daemon loads it as its own history.
 package main
@@ -55,7 +57,7 @@ func fill(dir, typ, profile string, size int64, end time.Time, n int, every time
 		id := t.UnixMilli()
 		file := filepath.Join(tdir, t.Format("20060102T150405.000Z")+".pb.gz")
 		file = strings.Replace(file, ".000Z", fmt.Sprintf(".%03dZ", id%1000), 1)
-		if err := os.Link(source(profile), file); err != nil && !os.IsExist(err) {
+		if err := os.WriteFile(file, body(profile), 0o644); err != nil {
 			log.Fatal(err)
 		}
 		line := fmt.Sprintf("v1 %d %d 0 4 100 1000 10 100 0 0", id, size)
@@ -66,27 +68,16 @@ func fill(dir, typ, profile string, size int64, end time.Time, n int, every time
 	}
 }
 
-var (
-	links  int
-	copies int
-	cur    string
-)
+var cached []byte
 
-// source is the file to link next: a fresh copy of profile every 60,000 links,
-// under ext4's limit of 65,000 links to one inode.
-func source(profile string) string {
-	if cur == "" || links == 60000 {
+// body is the profile's bytes, read once.
+func body(profile string) []byte {
+	if cached == nil {
 		b, err := os.ReadFile(profile)
 		if err != nil {
 			log.Fatal(err)
 		}
-		copies++
-		cur = fmt.Sprintf("%s.%d", profile, copies)
-		if err := os.WriteFile(cur, b, 0o644); err != nil {
-			log.Fatal(err)
-		}
-		links = 0
+		cached = b
 	}
-	links++
-	return cur
+	return cached
 }

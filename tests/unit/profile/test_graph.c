@@ -648,6 +648,45 @@ test_top_random_profiles(void **state)
                 skip();
 }
 
+/* nodes_only (the daemon's per-scrape top list) gives the same nodes, flat and cum
+ * as the full build, with no edges. */
+static void
+test_nodes_only_matches_full(void **state)
+{
+    struct fixture *f = *state;
+    static const enum granularity grans[] = {GRAN_FUNCTIONS, GRAN_LINES};
+    uint32_t seed;
+    size_t gi, i, col;
+
+    for (seed = 1; seed <= 8; seed++) {
+        struct profile *p = pbb_profile(random_profile(f->a, seed));
+
+        for (gi = 0; gi < 2; gi++)
+            for (col = 0; col < p->ntypes; col++) {
+                struct graph_opts o;
+                struct graph *full, *lean;
+
+                graph_opts_init(&o);
+                o.col = col;
+                o.gran = grans[gi];
+                o.node_fraction = seed % 2 ? 0 : 0.01;
+                o.node_count = (int)(3 + seed);
+                assert_int_equal(graph_build(f->a, p, &o, &full, NULL), HW_OK);
+                o.nodes_only = true;
+                assert_int_equal(graph_build(f->a, p, &o, &lean, NULL), HW_OK);
+                assert_int_equal(lean->nnodes, full->nnodes);
+                assert_int_equal(lean->nedges, 0);
+                assert_int_equal(lean->orig_count, full->orig_count);
+                assert_int_equal(lean->dropped_nodes, full->dropped_nodes);
+                for (i = 0; i < full->nnodes; i++) {
+                    assert_string_equal(lean->nodes[i].name, full->nodes[i].name);
+                    assert_int_equal(lean->nodes[i].flat, full->nodes[i].flat);
+                    assert_int_equal(lean->nodes[i].cum, full->nodes[i].cum);
+                }
+            }
+    }
+}
+
 /* tests/data/unit/heap.top and heap_alloc_objects_cum.top hold pprof's own -top text
  * for heap.pb.gz (Go 1.19), so the comparison runs even where go is absent. */
 static void
@@ -713,6 +752,7 @@ main(void)
         GRAPH_TEST(test_arena_limit_walk),
         GRAPH_TEST(test_saved_pprof_top),
         GRAPH_TEST(test_top_random_profiles),
+        GRAPH_TEST(test_nodes_only_matches_full),
         GRAPH_TEST(test_public_profiles_match_pprof),
         GRAPH_TEST(test_top_overflowing_values), /* last: UBSan stops the binary on failure */
     };

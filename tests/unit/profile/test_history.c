@@ -649,6 +649,80 @@ test_retention_by_count(void **state)
     history_close(h);
 }
 
+static ino_t
+inode_of(const char *path)
+{
+    struct stat st;
+
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_ino;
+}
+
+/* Retention's first dropped file becomes the spare that the next store writes into;
+ * a file with another hard link is unlinked instead, and keeps its bytes. */
+static void
+test_retention_recycles_files(void **state)
+{
+    struct fixture *f = *state;
+    struct history_limits lim = {.retention_count = 2};
+    struct history *h = hopen(f, &lim);
+    char dir[PATH_MAX], other[PATH_MAX], *path, *p4;
+    struct buf b, kept;
+    struct hist_entry e;
+    ino_t first;
+
+    store_heap(f, h, "t", T0, 0);
+    path = history_path(h, "t", "heap", T0);
+    first = inode_of(path);
+    free(path);
+    store_heap(f, h, "t", T0 + 1000, 1);
+    series_dir(h, "t", "heap", T0, dir);
+    assert_int_equal(count_named(dir, ".tmp-"), 0);
+    store_heap(f, h, "t", T0 + 2000, 2); /* drops T0: the spare */
+    assert_int_equal(count_named(dir, ".tmp-"), 1);
+    e = store_heap(f, h, "t", T0 + 3000, 3); /* written into the spare; drops T0 + 1000 */
+    path = history_path(h, "t", "heap", T0 + 3000);
+    assert_int_equal(inode_of(path), first);
+    free(path);
+    assert_int_equal(e.totals[0], 4);
+    buf_init(&b, 1 << 20);
+    assert_int_equal(history_read(h, "t", "heap", T0 + 3000, &b, NULL), HW_OK);
+    {
+        struct profile *p;
+
+        assert_int_equal(profile_decode(b.data, b.len, 0, &p, NULL), HW_OK);
+        arena_free(p->arena);
+    }
+    buf_reset(&b);
+
+    /* T0 + 2000 gets a second link before retention drops it. */
+    p4 = history_path(h, "t", "heap", T0 + 2000);
+    join(other, f->dir, "kept.pb");
+    assert_int_equal(link(p4, other), 0);
+    buf_init(&kept, 1 << 20);
+    assert_int_equal(history_read(h, "t", "heap", T0 + 2000, &kept, NULL), HW_OK);
+    store_heap(f, h, "t", T0 + 4000, 4); /* uses the spare from T0 + 1000, drops T0 + 2000 */
+    assert_false(exists(p4));
+    store_heap(f, h, "t", T0 + 5000, 5); /* no spare: a new file */
+    store_heap(f, h, "t", T0 + 6000, 6);
+    buf_init(&b, 1 << 20);
+    {
+        FILE *fp = fopen(other, "rb");
+
+        assert_non_null(fp);
+        assert_int_equal(buf_read_file(&b, fp), HW_OK);
+        fclose(fp);
+        assert_int_equal(b.len, kept.len);
+        assert_memory_equal(b.data, kept.data, kept.len);
+    }
+    buf_reset(&b);
+    buf_reset(&kept);
+    free(p4);
+    assert_ids(h, "t", (const int64_t[]){T0 + 5000, T0 + 6000}, 2);
+    history_close(h);
+    assert_int_equal(count_named(dir, ".tmp-"), 0); /* the spare goes with close */
+}
+
 static void
 test_retention_by_bytes(void **state)
 {
@@ -1183,6 +1257,7 @@ main(void)
         HTEST(test_corrupt_file_moved_aside),
         HTEST(test_deleted_files_dropped),
         HTEST(test_retention_by_count),
+        HTEST(test_retention_recycles_files),
         HTEST(test_retention_by_bytes),
         HTEST(test_retention_by_age),
         HTEST(test_hostile_target_names),
