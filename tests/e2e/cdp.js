@@ -160,4 +160,57 @@ async function waitFor(page, cond, what, ms) {
     }
 }
 
-module.exports = { Browser, Page, waitFor };
+// The checks' tally: each prints "ok NAME" or "FAIL NAME: why"; the test scripts
+// count those lines, and run() ends with the summary line.
+let passed = 0, failed = 0;
+
+function ok(name) {
+    passed++;
+    console.log("ok   " + name);
+}
+function fail(name, why) {
+    failed++;
+    console.log("FAIL " + name + ": " + why);
+}
+function check(name, cond, why) {
+    if (cond) ok(name);
+    else fail(name, why);
+}
+// Fails NAME for whatever errors the page collected since the last call.
+function checkErrors(page, name) {
+    check(name + ": no console errors", page.errors.length === 0, page.errors.join("; "));
+    page.errors = [];
+}
+
+// Starts Chromium, runs each test(page) on one page in order (a test that throws
+// fails under its name; with stopOnThrow the rest are skipped, as they build on it),
+// closes the browser, prints the summary and exits 1 when anything failed or when
+// the whole run passed timeoutMs.
+async function run(tests, timeoutMs, stopOnThrow) {
+    const b = new Browser();
+    const timer = setTimeout(() => {
+        fail("browser", "timed out after " + timeoutMs / 1000 + "s; chromium said: " + b.stderr.slice(-500));
+        b.proc.kill("SIGKILL");
+        console.log(`${passed} passed, ${failed} failed`);
+        process.exit(1);
+    }, timeoutMs);
+    try {
+        const page = await Page.open(b);
+        for (const t of tests) {
+            try {
+                await t(page);
+            } catch (e) {
+                fail(t.name, e.message + (page.errors.length ? "; errors: " + page.errors.join("; ") : ""));
+                if (stopOnThrow) break;
+            }
+        }
+    } catch (e) {
+        fail("browser", e.message + "; chromium said: " + b.stderr.slice(-500));
+    }
+    clearTimeout(timer);
+    await b.close();
+    console.log(`${passed} passed, ${failed} failed`);
+    process.exit(failed ? 1 : 0);
+}
+
+module.exports = { Browser, Page, waitFor, ok, fail, check, checkErrors, run };

@@ -12,24 +12,10 @@
 
 const fs = require("fs");
 const path = require("path");
-const { Browser, Page } = require("./cdp");
+const { run, ok, fail, check, checkErrors } = require("./cdp");
 
 const dir = process.argv[2];
 const timeoutMs = +(process.env.FLAME_BROWSER_TIMEOUT || 180) * 1000;
-let passed = 0, failed = 0;
-
-function ok(name) {
-    passed++;
-    console.log("ok   " + name);
-}
-function fail(name, why) {
-    failed++;
-    console.log("FAIL " + name + ": " + why);
-}
-function check(name, cond, why) {
-    if (cond) ok(name);
-    else fail(name, why);
-}
 
 // The state of the graph as the script left it: per frame its name, whether it is
 // shown, its fill, rect geometry and label.
@@ -73,10 +59,6 @@ function fileUrl(name, query) {
     return "file://" + path.resolve(dir, name) + (query || "");
 }
 
-async function checkErrors(page, name) {
-    check(name + ": no console errors", page.errors.length === 0, page.errors.join("; "));
-    page.errors = [];
-}
 
 // simple.svg: a;b;c 1, a;b;c 1, a;b;d 4, a;b;c 3, a;b 5 (total 14; c 5, d 4).
 async function testSimple(page) {
@@ -254,30 +236,4 @@ async function testOthers(page) {
     await checkErrors(page, "embed");
 }
 
-async function main() {
-    const b = new Browser();
-    const timer = setTimeout(() => {
-        fail("browser", "timed out after " + timeoutMs / 1000 + "s; chromium said: " + b.stderr.slice(-500));
-        b.proc.kill("SIGKILL");
-        console.log(`${passed} passed, ${failed} failed`);
-        process.exit(1);
-    }, timeoutMs);
-    try {
-        const page = await Page.open(b);
-        for (const t of [testSimple, testLabels, testHostile, testOthers]) {
-            try {
-                await t(page);
-            } catch (e) {
-                fail(t.name, e.message);
-            }
-        }
-    } catch (e) {
-        fail("browser", e.message + "; chromium said: " + b.stderr.slice(-500));
-    }
-    clearTimeout(timer);
-    await b.close();
-    console.log(`${passed} passed, ${failed} failed`);
-    process.exit(failed ? 1 : 0);
-}
-
-main();
+run([testSimple, testLabels, testHostile, testOthers], timeoutMs, false);

@@ -224,6 +224,27 @@ describe_status()
     esac
 }
 
+# run_browser NAME SCRIPT ARGS...: runs a tests/e2e/*.js browser script (cdp.js) with
+# node; each of its "ok   X" / "FAIL X: why" lines counts here as a check "NAME: X"
+# (its summary line does not). An exit with no FAIL line of its own fails NAME.
+run_browser()
+{
+    local name=$1 script=$2 out line rc
+    shift 2
+    out=$(mktemp "$E2E_TMP/browser.XXXXXX")
+    bounded node "$E2E_ROOT/tests/e2e/$script" "$@" >"$out" 2>&1
+    rc=$?
+    while IFS= read -r line; do
+        case $line in
+        "ok   "*) pass "$name: ${line#ok   }" ;;
+        "FAIL "*) line=${line#FAIL }; fail "$name: ${line%%: *}" "${line#*: }" ;;
+        esac
+    done <"$out"
+    if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$out"; then
+        fail "$name" "$(describe_status $rc)" "$(tail -n 5 "$out")"
+    fi
+}
+
 # sanitizer_report FILE: succeed (and print the first line) if FILE, a
 # captured stderr, holds an ASan/LSan/UBSan report. Sanitizers exit 1 by
 # default, which would pass for a clean rejection otherwise.

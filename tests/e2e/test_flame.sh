@@ -325,18 +325,7 @@ else
     "$HW" flame -o "$B/diff.svg" "$DATA/diff.folded" || ok=0
     "$HW" flame -inverted -o "$B/inverted.svg" "$DATA/simple.folded" || ok=0
     if [ $ok = 1 ]; then
-        CHROMIUM=$CHROMIUM bounded node "$ROOT/tests/e2e/flame_browser.js" "$B" >"$T/browser.out" 2>&1
-        rc=$?
-        # Its own ok/FAIL lines count here; its summary line does not.
-        while IFS= read -r line; do
-            case $line in
-            "ok   "*) pass "browser: ${line#ok   }" ;;
-            "FAIL "*) name=${line#FAIL }; fail "browser: ${name%%: *}" "${name#*: }" ;;
-            esac
-        done <"$T/browser.out"
-        if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$T/browser.out"; then
-            fail "browser" "$(describe_status $rc)" "$(tail -n 5 "$T/browser.out")"
-        fi
+        CHROMIUM=$CHROMIUM run_browser browser flame_browser.js "$B"
     else
         fail "browser" "could not make the SVGs"
     fi

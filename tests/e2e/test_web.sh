@@ -371,17 +371,7 @@ if [ -n "$CHROMIUM" ]; then
     fi
     # Interactions: click a target, change the sample type and the base, follow links.
     if command -v node >/dev/null 2>&1; then
-        CHROMIUM=$CHROMIUM bounded node "$E2E_ROOT/tests/e2e/ui_browser.js" "$SERVE_URL" api >"$T/ui_browser.out" 2>&1
-        rc=$?
-        while IFS= read -r line; do
-            case $line in
-            "ok   "*) pass "ui browser: ${line#ok   }" ;;
-            "FAIL "*) name=${line#FAIL }; fail "ui browser: ${name%%: *}" "${name#*: }" ;;
-            esac
-        done <"$T/ui_browser.out"
-        if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$T/ui_browser.out"; then
-            fail "ui browser" "$(describe_status $rc)" "$(tail -n 5 "$T/ui_browser.out")"
-        fi
+        CHROMIUM=$CHROMIUM run_browser "ui browser" ui_browser.js "$SERVE_URL" api
     else
         skip "ui browser" "node missing"
     fi

@@ -12,29 +12,11 @@
 // summary; test_web.sh counts the lines.
 "use strict";
 
-const { Browser, Page, waitFor } = require("./cdp");
+const { waitFor, run, ok, fail, check, checkErrors } = require("./cdp");
 
 const base = process.argv[2];
 const target = process.argv[3];
 const timeoutMs = +(process.env.UI_BROWSER_TIMEOUT || 120) * 1000;
-let passed = 0, failed = 0;
-
-function ok(name) {
-    passed++;
-    console.log("ok   " + name);
-}
-function fail(name, why) {
-    failed++;
-    console.log("FAIL " + name + ": " + why);
-}
-function check(name, cond, why) {
-    if (cond) ok(name);
-    else fail(name, why);
-}
-function checkErrors(page, name) {
-    check(name + ": no console errors", page.errors.length === 0, page.errors.join("; "));
-    page.errors = [];
-}
 
 // The flame graph object of the target page, once its SVG has loaded and its script
 // has parsed the frames: {data, title, subtitle, frames}, or null.
@@ -139,31 +121,4 @@ async function links(page) {
     checkErrors(page, "back");
 }
 
-async function main() {
-    const b = new Browser();
-    const timer = setTimeout(() => {
-        fail("browser", "timed out after " + timeoutMs / 1000 + "s; chromium said: " + b.stderr.slice(-500));
-        b.proc.kill("SIGKILL");
-        console.log(`${passed} passed, ${failed} failed`);
-        process.exit(1);
-    }, timeoutMs);
-    try {
-        const page = await Page.open(b);
-        for (const t of [listPage, targetPage, links]) {
-            try {
-                await t(page);
-            } catch (e) {
-                fail(t.name, e.message + (page.errors.length ? "; errors: " + page.errors.join("; ") : ""));
-                break;
-            }
-        }
-    } catch (e) {
-        fail("browser", e.message + "; chromium said: " + b.stderr.slice(-500));
-    }
-    clearTimeout(timer);
-    await b.close();
-    console.log(`${passed} passed, ${failed} failed`);
-    process.exit(failed ? 1 : 0);
-}
-
-main();
+run([listPage, targetPage, links], timeoutMs, true);
