@@ -416,14 +416,12 @@ write_atomic_spare(struct history *h, const char *dir, const char *tag, const ch
     int fd = -1, bad;
 
     if (spare != NULL && *spare != NULL) {
-        if (strlen(*spare) < sizeof(tmp)) {
-            strcpy(tmp, *spare);
-            /* Not O_TRUNC: writing over the old blocks and cutting the tail after
-             * keeps the blocks a same-sized scrape needs instead of freeing and
-             * allocating them again. */
-            if ((fd = open(tmp, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-                unlink(tmp);
-        }
+        /* drop_file made the name with path_join, so it fits. Not O_TRUNC: writing
+         * over the old blocks and cutting the tail after keeps the blocks a
+         * same-sized scrape needs instead of freeing and allocating them again. */
+        snprintf(tmp, sizeof(tmp), "%s", *spare);
+        if ((fd = open(tmp, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+            unlink(tmp);
         free(*spare);
         *spare = NULL;
     }
