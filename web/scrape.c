@@ -1045,7 +1045,8 @@ heap_build(struct registry *r)
 
     if ((r->heap = malloc((r->n ? r->n : 1) * sizeof(*r->heap))) == NULL)
         return false;
-    memcpy(r->heap, r->v, r->n * sizeof(*r->heap));
+    if (r->n > 0) /* r->v may be NULL with no series */
+        memcpy(r->heap, r->v, r->n * sizeof(*r->heap));
     for (i = r->n / 2; i-- > 0;)
         heap_down(r->heap, r->n, i);
     return true;

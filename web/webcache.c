@@ -167,7 +167,8 @@ entry_new(const char *key, uint64_t h, const void *data, size_t len, const char 
         entry_free(e);
         return NULL;
     }
-    memcpy(e->data, data, len);
+    if (len > 0) /* an empty render may come as (NULL, 0) */
+        memcpy(e->data, data, len);
     e->len = len;
     e->hash = h;
     e->ctype = ctype;
