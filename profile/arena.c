@@ -1,22 +1,78 @@
-/* arena.c - a bump allocator over a list of malloc'd chunks. Chunks double in size up
- * to 1 MiB; an allocation larger than a quarter chunk gets a chunk of its own so that
- * big arrays do not waste the tail of a shared chunk. Nothing is freed one by one. */
+/* arena.c - a bump allocator over a list of chunks. Chunks double in size up to 4 MiB
+ * (header included); an allocation larger than a quarter chunk gets a chunk of its own
+ * so that big arrays do not waste the tail of a shared chunk. Nothing is freed one by
+ * one. Chunks of 2 MiB and more come from arena_pages (huge pages). */
 #include "arena.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define ARENA_ALIGN 16
 #define ARENA_MIN_CHUNK 4096
-#define ARENA_MAX_CHUNK (1u << 20)
+#define ARENA_MAX_CHUNK ((size_t)4 << 20)
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/* AddressSanitizer only sees malloc'd blocks, so its builds keep malloc everywhere. */
+#if defined(__SANITIZE_ADDRESS__)
+#define PAGES_FROM_MALLOC 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PAGES_FROM_MALLOC 1
+#endif
+#endif
+#ifndef PAGES_FROM_MALLOC
+#define PAGES_FROM_MALLOC 0
+#endif
 
 struct chunk {
     struct chunk *next;
-    size_t size; /* usable bytes after the header */
+    size_t size;   /* usable bytes after the header */
     size_t used;
+    size_t mapped; /* bytes from arena_pages, 0 when malloc'd */
     _Alignas(ARENA_ALIGN) unsigned char data[];
 };
+
+static size_t
+pages_length(size_t n)
+{
+    return (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+}
+
+void *
+arena_pages(size_t n)
+{
+    unsigned char *base, *p;
+    size_t len = pages_length(n);
+
+    if (PAGES_FROM_MALLOC || n < HUGE_PAGE)
+        return calloc(1, n);
+    if (len < n || len > SIZE_MAX - HUGE_PAGE)
+        return NULL;
+    /* Mapped one huge page long so that an aligned start exists; the ends go back. */
+    base = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED)
+        return NULL;
+    p = (unsigned char *)(((uintptr_t)base + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+    if (p > base)
+        munmap(base, (size_t)(p - base));
+    if (p + len < base + len + HUGE_PAGE)
+        munmap(p + len, (size_t)(base + len + HUGE_PAGE - (p + len)));
+    madvise(p, len, MADV_HUGEPAGE); /* only advice: without it the pages are small */
+    return p;
+}
+
+void
+arena_pages_free(void *p, size_t n)
+{
+    if (p == NULL)
+        return;
+    if (PAGES_FROM_MALLOC || n < HUGE_PAGE)
+        free(p);
+    else
+        munmap(p, pages_length(n));
+}
 
 struct arena {
     struct chunk *head; /* the chunk allocations are bumped from */
@@ -43,7 +99,11 @@ chunks_free(struct chunk *c)
 {
     while (c != NULL) {
         struct chunk *next = c->next;
-        free(c);
+
+        if (c->mapped)
+            arena_pages_free(c, c->mapped);
+        else
+            free(c);
         c = next;
     }
 }
@@ -85,7 +145,13 @@ chunk_new(struct arena *a, size_t size)
         a->err = HW_NOMEM;
         return NULL;
     }
-    c = malloc(sizeof(*c) + size);
+    if (sizeof(*c) + size >= HUGE_PAGE && !PAGES_FROM_MALLOC) {
+        c = arena_pages(sizeof(*c) + size);
+        if (c != NULL)
+            c->mapped = sizeof(*c) + size;
+    } else if ((c = malloc(sizeof(*c) + size)) != NULL) {
+        c->mapped = 0;
+    }
     if (c == NULL) {
         a->err = HW_NOMEM;
         return NULL;
@@ -122,10 +188,10 @@ arena_alloc(struct arena *a, size_t n)
     }
     c = a->head;
     if (c == NULL || c->size - c->used < n) {
-        size_t size = a->next_size;
+        size_t size = a->next_size - sizeof(*c); /* whole powers of two, header included */
 
         while (size < n)
-            size *= 2;
+            size = (size + sizeof(*c)) * 2 - sizeof(*c);
         if ((c = chunk_new(a, size)) == NULL) {
             a->used -= n;
             return NULL;
@@ -195,7 +261,10 @@ arena_release(struct arena *a, void *p)
         if ((void *)c->data == p) {
             *pp = c->next;
             a->used -= c->size;
-            free(c);
+            if (c->mapped)
+                arena_pages_free(c, c->mapped);
+            else
+                free(c);
             return;
         }
     }

@@ -594,6 +594,7 @@ group_samples(struct builder *b)
     const struct profile *p = b->p;
     size_t i, cap = 16, col = b->o->col;
     uint32_t *slots;
+    struct group *prev = NULL;
 
     while (cap < p->nsamples * 2)
         cap *= 2;
@@ -604,21 +605,26 @@ group_samples(struct builder *b)
     }
     if (b->groups == NULL || (b->o->visual && b->subs == NULL))
         return arena_error(b->a);
-    if ((slots = calloc(cap, sizeof(*slots))) == NULL)
+    if ((slots = arena_pages(cap * sizeof(*slots))) == NULL)
         return HW_NOMEM;
     for (i = 0; i < p->nsamples; i++) {
         const struct sample *s = &p->samples[i];
-        size_t h = (size_t)stack_hash(s) & (cap - 1);
         struct group *g = NULL;
         long sig = 0;
+        size_t h;
 
         if (s->values[col] == 0)
             continue;
         if (b->o->visual && (sig = sample_sig(b, s)) < 0) {
-            free(slots);
+            arena_pages_free(slots, cap * sizeof(*slots));
             return sig == -1 ? arena_error(b->a) : HW_NOMEM;
         }
-        for (; slots[h] != 0; h = (h + 1) & (cap - 1))
+        /* Decoders share equal stacks, and Go writes a stack's size buckets one
+         * after another: the previous group is worth a look before hashing. */
+        if (prev != NULL && prev->s->locs == s->locs && prev->s->nlocs == s->nlocs)
+            g = prev;
+        for (h = g ? 0 : (size_t)stack_hash(s) & (cap - 1); g == NULL && slots[h] != 0;
+             h = (h + 1) & (cap - 1))
             if (same_stack(b->groups[slots[h] - 1].s, s)) {
                 g = &b->groups[slots[h] - 1];
                 break;
@@ -631,8 +637,9 @@ group_samples(struct builder *b)
         g->w = (int64_t)((uint64_t)g->w + (uint64_t)s->values[col]);
         if (sig != 0)
             add_sub(b, g, (uint32_t)sig, s->values[col]);
+        prev = g;
     }
-    free(slots);
+    arena_pages_free(slots, cap * sizeof(*slots));
     return HW_OK;
 }
 

@@ -5,6 +5,7 @@
 #include "decode.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "profile.pb-c.h"
@@ -236,19 +237,240 @@ convert_locations(struct pbctx *c)
     return HW_OK;
 }
 
+/* ---- samples, a batch at a time ----
+ * A message's encoding is the concatenation of its fields, so any run of whole
+ * top-level fields is itself a valid Profile. Samples (field 2) are unpacked by
+ * protobuf-c in batches of a few tens of kB into a scratch region that is reused,
+ * and copied out compactly: equal stacks and equal label sets are stored once and
+ * shared, values go to one array. Unpacking every sample at once into the arena
+ * held about ten times the encoded size (a struct, an id array, a value array and
+ * label structs per sample) for as long as the profile lived. */
+
+#define BATCH_BYTES ((size_t)64 << 10)
+
+/* A bump allocator for one batch's unpacked messages, capped so that a hostile
+ * batch fails with HW_TOOBIG like the arena would. Blocks that do not fit the
+ * current region go on a list; the next reset grows the region to fit them all. */
+struct scratch {
+    struct arena *a; /* whose remaining budget caps the scratch too */
+    unsigned char *base;
+    size_t used, cap, spill_bytes;
+    void **spill;
+    size_t nspill, spill_cap;
+    bool toobig, nomem;
+};
+
+static void *
+scratch_alloc(void *data, size_t n)
+{
+    struct scratch *s = data;
+    size_t need = (n + 15) & ~(size_t)15;
+    void *p;
+    size_t limit = arena_limit(s->a), room = limit > arena_used(s->a) ? limit - arena_used(s->a) : 0;
+
+    if (need < n || (limit != 0 && s->used + s->spill_bytes + need > room)) {
+        s->toobig = true;
+        return NULL;
+    }
+    if (s->cap - s->used >= need) {
+        p = s->base + s->used;
+        s->used += need;
+        return p;
+    }
+    if (s->nspill == s->spill_cap) {
+        size_t cap = s->spill_cap ? s->spill_cap * 2 : 16;
+        void **v = realloc(s->spill, cap * sizeof(*v));
+
+        if (v == NULL) {
+            s->nomem = true;
+            return NULL;
+        }
+        s->spill = v;
+        s->spill_cap = cap;
+    }
+    if ((p = malloc(need)) == NULL) {
+        s->nomem = true;
+        return NULL;
+    }
+    s->spill[s->nspill++] = p;
+    s->spill_bytes += need;
+    return p;
+}
+
+static void
+scratch_free(void *data, void *p)
+{
+    (void)data; /* everything goes at the next reset */
+    (void)p;
+}
+
+static void
+scratch_reset(struct scratch *s)
+{
+    size_t i, want = s->used + s->spill_bytes;
+
+    for (i = 0; i < s->nspill; i++)
+        free(s->spill[i]);
+    s->nspill = 0;
+    s->spill_bytes = 0;
+    s->used = 0;
+    if (want > s->cap) {
+        unsigned char *b = malloc(want);
+
+        if (b != NULL) { /* on failure the spill list carries on */
+            free(s->base);
+            s->base = b;
+            s->cap = want;
+        }
+    }
+}
+
+static void
+scratch_done(struct scratch *s)
+{
+    scratch_reset(s);
+    free(s->base);
+    free(s->spill);
+}
+
+/* Interns byte strings (stacks as pointer arrays, label sets as label arrays) into
+ * the arena: equal contents give the same pointer. A slot holds the copy, its
+ * length and hash bits, so a probe touches one cache line before the comparison. */
+struct islot {
+    const void *p; /* NULL = empty */
+    uint32_t h, len;
+};
+
+struct interner {
+    struct islot *slots;
+    size_t mask, n;
+    struct islot last; /* the latest hit or addition */
+};
+
+static uint64_t
+bytes_hash(const unsigned char *p, size_t len)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ len, w;
+    size_t i;
+
+    for (i = 0; i + 8 <= len; i += 8) {
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 29;
+    }
+    for (; i < len; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    h ^= h >> 32;
+    return h * 0xc4ceb9fe1a85ec53ull;
+}
+
+static size_t
+islot_home(const struct interner *t, uint32_t h)
+{
+    return (size_t)(h * 0x9e3779b1u) & t->mask;
+}
+
 static enum hw_err
-convert_labels(struct pbctx *c, size_t si, const Perftools__Profiles__Sample *ps,
+interner_grow(struct interner *t)
+{
+    size_t cap = t->slots ? (t->mask + 1) * 2 : 4096, i, k;
+    struct islot *old = t->slots;
+    size_t oldcap = old ? t->mask + 1 : 0;
+
+    if (cap > SIZE_MAX / sizeof(*t->slots) ||
+        (t->slots = arena_pages(cap * sizeof(*t->slots))) == NULL) {
+        t->slots = old;
+        return HW_NOMEM;
+    }
+    t->mask = cap - 1;
+    for (i = 0; i < oldcap; i++) {
+        if (old[i].p == NULL)
+            continue;
+        for (k = islot_home(t, old[i].h); t->slots[k].p != NULL; k = (k + 1) & t->mask)
+            ;
+        t->slots[k] = old[i];
+    }
+    arena_pages_free(old, oldcap * sizeof(*old));
+    return HW_OK;
+}
+
+/* The arena copy of the len bytes at p, shared with every earlier equal one. */
+static const void *
+intern(struct arena *a, struct interner *t, const void *p, size_t len, enum hw_err *err)
+{
+    uint32_t h;
+    size_t i;
+    void *copy;
+
+    /* Go writes a stack's size buckets one after another, so the last entry is
+     * worth a look before hashing. */
+    if (t->last.p != NULL && t->last.len == len && memcmp(t->last.p, p, len) == 0)
+        return t->last.p;
+    if (len > UINT32_MAX) {
+        *err = HW_TOOBIG;
+        return NULL;
+    }
+    if ((t->n + 1) * 2 > (t->slots ? t->mask + 1 : 0) && (*err = interner_grow(t)) != HW_OK)
+        return NULL;
+    h = (uint32_t)(bytes_hash(p, len) >> 32);
+    for (i = islot_home(t, h); t->slots[i].p != NULL; i = (i + 1) & t->mask)
+        if (t->slots[i].h == h && t->slots[i].len == len && memcmp(t->slots[i].p, p, len) == 0) {
+            t->last = t->slots[i];
+            return t->last.p;
+        }
+    if ((copy = arena_alloc(a, len > 0 ? len : 1)) == NULL) {
+        *err = arena_error(a);
+        return NULL;
+    }
+    memcpy(copy, p, len);
+    t->slots[i] = (struct islot){copy, h, (uint32_t)len};
+    t->last = t->slots[i];
+    t->n++;
+    return copy;
+}
+
+static void
+interner_done(struct interner *t)
+{
+    arena_pages_free(t->slots, t->slots ? (t->mask + 1) * sizeof(*t->slots) : 0);
+}
+
+/* What converting the samples needs besides the context: where they go, the
+ * interners, and per-sample working arrays. */
+struct sampler {
+    struct pbctx *c;
+    size_t next; /* index of the next sample */
+    int64_t *values;
+    struct interner stacks, labelsets;
+    struct location **locs;
+    struct label *labels;
+    size_t locs_cap, labels_cap;
+    struct scratch scratch;
+};
+
+static enum hw_err
+convert_labels(struct sampler *sm, size_t si, const Perftools__Profiles__Sample *ps,
                struct sample *s)
 {
+    struct pbctx *c = sm->c;
     size_t j, n = 0;
+    enum hw_err err = HW_OK;
 
     if (ps->n_label == 0)
         return HW_OK;
-    if ((s->labels = arena_calloc(c->a, ps->n_label, sizeof(*s->labels))) == NULL)
-        return arena_error(c->a);
+    if (ps->n_label > sm->labels_cap) {
+        struct label *v = realloc(sm->labels, ps->n_label * sizeof(*v));
+
+        if (v == NULL)
+            return HW_NOMEM;
+        sm->labels = v;
+        sm->labels_cap = ps->n_label;
+    }
+    /* Zeroed so that padding compares equal when the set is interned. */
+    memset(sm->labels, 0, ps->n_label * sizeof(*sm->labels));
     for (j = 0; j < ps->n_label; j++) {
         const Perftools__Profiles__Label *pl = ps->label[j];
-        struct label *l = &s->labels[n];
+        struct label *l = &sm->labels[n];
 
         STR(c, pl->key, &l->key, "sample %zu: label %zu: key string index %" PRId64
             " out of range", si, j, pl->key);
@@ -265,46 +487,82 @@ convert_labels(struct pbctx *c, size_t si, const Perftools__Profiles__Sample *ps
         }
         n++;
     }
+    if (n == 0)
+        return HW_OK;
+    s->labels = (struct label *)(uintptr_t)intern(c->a, &sm->labelsets, sm->labels,
+                                                  n * sizeof(*sm->labels), &err);
     s->nlabels = n;
-    return HW_OK;
+    return s->labels == NULL ? err : HW_OK;
 }
 
 static enum hw_err
-convert_samples(struct pbctx *c)
+convert_stack(struct sampler *sm, size_t si, const Perftools__Profiles__Sample *ps,
+              struct sample *s)
 {
-    size_t i, j, n = c->pb->n_sample;
-    struct sample *ss = arena_calloc(c->a, n, sizeof(*ss));
-    enum hw_err err;
+    struct pbctx *c = sm->c;
+    size_t j, n = ps->n_location_id;
+    enum hw_err err = HW_OK;
 
-    if (ss == NULL)
-        return arena_error(c->a);
-    for (i = 0; i < n; i++) {
-        const Perftools__Profiles__Sample *ps = c->pb->sample[i];
-        struct sample *s = &ss[i];
+    if (n == 0)
+        return HW_OK;
+    if (n > sm->locs_cap) {
+        struct location **v = realloc(sm->locs, n * sizeof(*v));
 
-        if (ps->n_value != c->p->ntypes)
-            return errbuf_set(c->eb, HW_BADDATA, "sample %zu: %zu values for %zu sample types", i,
-                              ps->n_value, c->p->ntypes);
-        s->values = ps->value;
-        s->nlocs = ps->n_location_id;
-        /* The ids are replaced by pointers in the same (arena) storage, which saves a
-         * copy per sample; a pointer is never wider than the id it replaces. */
-        s->locs = (struct location **)(void *)ps->location_id;
-        for (j = 0; j < s->nlocs; j++) {
-            uint64_t id = ps->location_id[j];
-            long pos = idmap_get(&c->locs, id);
-
-            if (pos < 0)
-                return errbuf_set(c->eb, HW_BADDATA, "sample %zu: unknown location id %" PRIu64, i,
-                                  id);
-            s->locs[j] = &c->p->locations[pos];
-        }
-        if ((err = convert_labels(c, i, ps, s)) != HW_OK)
-            return err;
+        if (v == NULL)
+            return HW_NOMEM;
+        sm->locs = v;
+        sm->locs_cap = n;
     }
-    c->p->samples = ss;
-    c->p->nsamples = n;
-    return HW_OK;
+    for (j = 0; j < n; j++) {
+        uint64_t id = ps->location_id[j];
+        long pos = idmap_get(&c->locs, id);
+
+        if (pos < 0)
+            return errbuf_set(c->eb, HW_BADDATA, "sample %zu: unknown location id %" PRIu64, si,
+                              id);
+        sm->locs[j] = &c->p->locations[pos];
+    }
+    s->locs = (struct location **)(uintptr_t)intern(c->a, &sm->stacks, sm->locs,
+                                                    n * sizeof(*sm->locs), &err);
+    s->nlocs = n;
+    return s->locs == NULL ? err : HW_OK;
+}
+
+/* Unpacks the sample fields in data[0..len) and appends them to the profile. */
+static enum hw_err
+convert_batch(struct sampler *sm, const unsigned char *data, size_t len, size_t nsamples)
+{
+    struct pbctx *c = sm->c;
+    ProtobufCAllocator alloc = {scratch_alloc, scratch_free, &sm->scratch};
+    PbProfile *pb;
+    enum hw_err err = HW_OK;
+    size_t i, nt = c->p->ntypes;
+
+    scratch_reset(&sm->scratch);
+    if ((pb = perftools__profiles__profile__unpack(&alloc, len, data)) == NULL) {
+        if (sm->scratch.toobig || sm->scratch.nomem)
+            return errbuf_set(c->eb, sm->scratch.toobig ? HW_TOOBIG : HW_NOMEM,
+                              "decoding the protobuf needs more than %zu bytes", arena_limit(c->a));
+        return errbuf_set(c->eb, HW_BADDATA, "not a valid profile.proto message (corrupt sample "
+                          "after sample %zu)", sm->next);
+    }
+    if (pb->n_sample > nsamples - sm->next) /* framing and protobuf-c disagree */
+        return errbuf_set(c->eb, HW_BADDATA, "not a valid profile.proto message");
+    for (i = 0; i < pb->n_sample && err == HW_OK; i++) {
+        const Perftools__Profiles__Sample *ps = pb->sample[i];
+        size_t si = sm->next++;
+        struct sample *s = &c->p->samples[si];
+
+        if (ps->n_value != nt)
+            return errbuf_set(c->eb, HW_BADDATA, "sample %zu: %zu values for %zu sample types", si,
+                              ps->n_value, nt);
+        s->values = sm->values + si * nt;
+        if (nt > 0)
+            memcpy(s->values, ps->value, nt * sizeof(*s->values));
+        if ((err = convert_stack(sm, si, ps, s)) == HW_OK)
+            err = convert_labels(sm, si, ps, s);
+    }
+    return err;
 }
 
 static enum hw_err
@@ -356,32 +614,181 @@ convert_header(struct pbctx *c)
     return HW_OK;
 }
 
+/* ---- top-level framing ---- */
+
+/* Reads the varint at *p; false when it runs past end or past ten bytes. */
+static bool
+read_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+    uint64_t x = 0;
+    unsigned shift;
+
+    for (shift = 0; shift < 70 && *p < end; shift += 7) {
+        unsigned char b = *(*p)++;
+
+        x |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *v = x;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Where the sample fields are (runs of consecutive ones) and everything else,
+ * copied in order into rest. */
+struct run {
+    size_t start, end;
+};
+
+struct framing {
+    struct buf rest;
+    struct run *runs;
+    size_t nruns, cap, nsamples;
+};
+
+/* Steps over one field at *p; false when it is cut short or of an unknown wire type. */
+static bool
+skip_field(const unsigned char **p, const unsigned char *end, uint64_t *key)
+{
+    uint64_t n;
+
+    if (!read_varint(p, end, key))
+        return false;
+    switch (*key & 7) {
+    case 0:
+        return read_varint(p, end, &n);
+    case 1:
+        n = 8;
+        break;
+    case 2:
+        if (!read_varint(p, end, &n))
+            return false;
+        break;
+    case 5:
+        n = 4;
+        break;
+    default: /* groups (3, 4) are not part of profile.proto; 6 and 7 do not exist */
+        return false;
+    }
+    if (n > (uint64_t)(end - *p))
+        return false;
+    *p += n;
+    return true;
+}
+
+static enum hw_err
+frame_fields(const unsigned char *data, size_t len, struct framing *f, struct errbuf *eb)
+{
+    const unsigned char *p = data, *end = data + len, *field;
+    uint64_t key;
+
+    while (p < end) {
+        field = p;
+        if (!skip_field(&p, end, &key))
+            return errbuf_set(eb, HW_BADDATA, "not a valid profile.proto message (truncated or "
+                              "corrupt protobuf at byte %zu)", (size_t)(field - data));
+        if (key != (2 << 3 | 2)) {
+            if (buf_append(&f->rest, field, (size_t)(p - field)) != HW_OK)
+                return HW_TOOBIG;
+            continue;
+        }
+        f->nsamples++;
+        if (f->nruns > 0 && f->runs[f->nruns - 1].end == (size_t)(field - data)) {
+            f->runs[f->nruns - 1].end = (size_t)(p - data);
+            continue;
+        }
+        if (f->nruns == f->cap) {
+            size_t cap = f->cap ? f->cap * 2 : 8;
+            struct run *r = realloc(f->runs, cap * sizeof(*r));
+
+            if (r == NULL)
+                return HW_NOMEM;
+            f->runs = r;
+            f->cap = cap;
+        }
+        f->runs[f->nruns++] = (struct run){(size_t)(field - data), (size_t)(p - data)};
+    }
+    return HW_OK;
+}
+
+static enum hw_err
+convert_samples(struct pbctx *c, const unsigned char *data, const struct framing *f)
+{
+    struct sampler sm = {.c = c};
+    size_t r, nt = c->p->ntypes;
+    enum hw_err err = HW_OK;
+
+    sm.scratch.a = c->a;
+    c->p->samples = arena_calloc(c->a, f->nsamples + 1, sizeof(*c->p->samples));
+    sm.values = nt > 0 && f->nsamples > SIZE_MAX / sizeof(int64_t) / nt
+                    ? NULL
+                    : arena_alloc(c->a, (f->nsamples * nt + 1) * sizeof(int64_t));
+    if (c->p->samples == NULL || sm.values == NULL)
+        return arena_error(c->a) != HW_OK ? arena_error(c->a) : HW_TOOBIG;
+    for (r = 0; r < f->nruns && err == HW_OK; r++) {
+        const unsigned char *p = data + f->runs[r].start, *end = data + f->runs[r].end;
+        const unsigned char *batch = p;
+        uint64_t key;
+
+        while (p < end && err == HW_OK) {
+            if (!skip_field(&p, end, &key)) /* framed once already */
+                err = errbuf_set(c->eb, HW_BADDATA, "not a valid profile.proto message");
+            else if ((size_t)(p - batch) >= BATCH_BYTES || p == end) {
+                err = convert_batch(&sm, batch, (size_t)(p - batch), f->nsamples);
+                batch = p;
+            }
+        }
+    }
+    c->p->nsamples = sm.next;
+    scratch_done(&sm.scratch);
+    interner_done(&sm.stacks);
+    interner_done(&sm.labelsets);
+    free(sm.locs);
+    free(sm.labels);
+    return err;
+}
+
 enum hw_err
 pprof_decode(struct arena *a, const unsigned char *data, size_t len, struct profile **out,
              struct errbuf *eb)
 {
     ProtobufCAllocator alloc = {pb_alloc, pb_free, a};
     struct pbctx c = {.a = a, .eb = eb};
+    struct framing f = {0};
     enum hw_err err;
 
     *out = NULL;
     if (len == 0)
         return errbuf_set(eb, HW_BADDATA, "empty input");
-    c.pb = perftools__profiles__profile__unpack(&alloc, len, data);
+    buf_init(&f.rest, arena_limit(a));
+    if ((err = frame_fields(data, len, &f, eb)) != HW_OK) {
+        if (err == HW_TOOBIG || err == HW_NOMEM)
+            errbuf_set(eb, err, "decoding the protobuf needs more than %zu bytes", arena_limit(a));
+        goto out;
+    }
+    c.pb = perftools__profiles__profile__unpack(&alloc, f.rest.len, f.rest.data);
     if (c.pb == NULL) {
         if (arena_error(a) != HW_OK)
-            return errbuf_set(eb, arena_error(a), "decoding the protobuf needs more than %zu bytes",
-                              arena_limit(a));
-        return errbuf_set(eb, HW_BADDATA, "not a valid profile.proto message (truncated or "
-                                          "corrupt protobuf)");
+            err = errbuf_set(eb, arena_error(a), "decoding the protobuf needs more than %zu bytes",
+                             arena_limit(a));
+        else
+            err = errbuf_set(eb, HW_BADDATA, "not a valid profile.proto message (truncated or "
+                                             "corrupt protobuf)");
+        goto out;
     }
-    if ((c.p = profile_new(a)) == NULL)
-        return arena_error(a);
+    if ((c.p = profile_new(a)) == NULL) {
+        err = arena_error(a);
+        goto out;
+    }
     c.p->format = PROFILE_PROTO;
     if ((err = convert_header(&c)) != HW_OK || (err = convert_mappings(&c)) != HW_OK ||
         (err = convert_functions(&c)) != HW_OK || (err = convert_locations(&c)) != HW_OK ||
-        (err = convert_samples(&c)) != HW_OK)
-        return err;
+        (err = convert_samples(&c, data, &f)) != HW_OK)
+        goto out;
     *out = c.p;
-    return HW_OK;
+out:
+    buf_reset(&f.rest);
+    free(f.runs);
+    return err;
 }

@@ -290,6 +290,95 @@ test_labels(void **state)
     assert_string_equal(s->labels[3].unit, "");
 }
 
+/* Packs b's profile with samples [from, to) of ss and nothing else (from == to: with
+ * everything but samples). Concatenated, such pieces make one valid message. */
+static unsigned char *
+pack_part(struct pbb *b, Perftools__Profiles__Sample **ss, size_t from, size_t to, size_t *len)
+{
+    Perftools__Profiles__Profile m;
+    unsigned char *out;
+
+    if (from == to) {
+        m = b->p;
+        m.n_sample = 0;
+        m.sample = NULL;
+    } else {
+        perftools__profiles__profile__init(&m);
+        m.n_sample = to - from;
+        m.sample = ss + from;
+    }
+    *len = perftools__profiles__profile__get_packed_size(&m);
+    out = arena_alloc(b->a, *len + 1);
+    assert_non_null(out);
+    assert_int_equal(perftools__profiles__profile__pack(&m, out), *len);
+    return out;
+}
+
+static void
+check_many(const struct profile *p, size_t n)
+{
+    size_t i;
+
+    assert_int_equal(p->nsamples, n);
+    for (i = 0; i < n; i++) {
+        const struct sample *s = &p->samples[i], *t = &p->samples[i % 3];
+
+        assert_int_equal(s->values[0], (int64_t)i);
+        assert_int_equal(s->values[1], (int64_t)i * 8);
+        /* Equal stacks and label sets are stored once. */
+        assert_int_equal(s->nlocs, t->nlocs);
+        assert_ptr_equal(s->locs, t->locs);
+        assert_int_equal(s->nlabels, 1);
+        assert_ptr_equal(s->labels, t->labels);
+    }
+    assert_int_equal(p->samples[0].nlocs, 2);
+    assert_ptr_equal(p->samples[0].locs[0]->lines[0].fn->name, p->functions[1].name);
+    assert_int_equal(p->samples[1].labels[0].num, 24);
+    assert_ptr_not_equal(p->samples[0].locs, p->samples[1].locs);
+}
+
+/* Samples are unpacked in batches of a few tens of kB: many of them decode in order
+ * with shared stacks, also when the other fields come between and after them (a
+ * message may be the concatenation of several). */
+static void
+test_samples_in_batches_and_pieces(void **state)
+{
+    struct arena *a = *state;
+    struct pbb *b = pbb_heap(a);
+    enum { N = 20000 };
+    Perftools__Profiles__Sample *t[3], **ss = arena_calloc(a, N, sizeof(*ss));
+    unsigned char *whole, *parts[3], *joined;
+    size_t i, len, plen[3];
+
+    t[0] = SAMPLE(b, "main.main;main.a", 0, 0, 0, 0);
+    t[1] = SAMPLE(b, "main.main;main.b;main.c", 0, 0, 0, 0);
+    t[2] = SAMPLE(b, "main.main", 0, 0, 0, 0);
+    for (i = 0; i < 3; i++)
+        pbb_label(b, t[i], "bytes", NULL, 16 + 8 * (int64_t)i, "bytes");
+    for (i = 0; i < N; i++) {
+        ss[i] = arena_alloc(a, sizeof(*ss[i]));
+        *ss[i] = *t[i % 3];
+        ss[i]->value = arena_calloc(a, 4, sizeof(int64_t));
+        ss[i]->value[0] = ss[i]->value[2] = (int64_t)i;
+        ss[i]->value[1] = ss[i]->value[3] = (int64_t)i * 8;
+    }
+    b->p.sample = ss;
+    b->p.n_sample = N;
+    whole = pbb_pack(b, &len);
+    assert_true(len > 4 * 65536);
+    check_many(decode_ok(a, whole, len), N);
+
+    parts[0] = pack_part(b, ss, 0, 7001, &plen[0]);
+    parts[1] = pack_part(b, ss, 0, 0, &plen[1]);
+    parts[2] = pack_part(b, ss, 7001, N, &plen[2]);
+    joined = arena_alloc(a, plen[0] + plen[1] + plen[2]);
+    memcpy(joined, parts[0], plen[0]);
+    memcpy(joined + plen[0], parts[1], plen[1]);
+    memcpy(joined + plen[0] + plen[1], parts[2], plen[2]);
+    assert_int_equal(plen[0] + plen[1] + plen[2], len);
+    check_many(decode_ok(a, joined, len), N);
+}
+
 /* Ids need not be dense: large and scattered ones resolve too. */
 static void
 test_sparse_ids(void **state)
@@ -498,7 +587,7 @@ test_not_protobuf(void **state)
     assert_int_equal(pprof_decode(a, junk, sizeof(junk) - 1, &p, &eb), HW_BADDATA);
     assert_null(p);
     assert_string_equal(eb.msg, "not a valid profile.proto message (truncated or corrupt "
-                                "protobuf)");
+                                "protobuf at byte 0)");
     errbuf_clear(&eb);
     assert_int_equal(pprof_decode(a, junk, 0, &p, &eb), HW_BADDATA);
     assert_string_equal(eb.msg, "empty input");
@@ -597,13 +686,16 @@ test_corrupted_bytes_fail_cleanly(void **state)
 }
 
 /* Walks the arena limit up from 0 (which means none) byte by byte: every step
- * either decodes or gives HW_TOOBIG, and ASan checks that nothing leaks. */
+ * either decodes or gives HW_TOOBIG, once a limit is enough every larger one is
+ * too, and ASan checks that nothing leaks. The limit counts the scratch memory that
+ * sample batches are unpacked into as well, so the smallest limit that works may
+ * lie above what the decoded profile keeps. */
 static void
 test_arena_limit_walk(void **state)
 {
     struct arena *ba = arena_new(0);
     unsigned char *data;
-    size_t len, limit, need = 0;
+    size_t len, limit, need = 0, first_ok = 0;
 
     (void)state;
     data = pbb_pack(rich_profile(ba), &len);
@@ -613,7 +705,8 @@ test_arena_limit_walk(void **state)
         need = arena_used(a);
         arena_free(a);
     }
-    for (limit = 0; limit <= need + 64; limit++) {
+    for (limit = 1; limit <= 4 * need + 65536 && (first_ok == 0 || limit <= first_ok + 64);
+         limit++) {
         struct arena *a = arena_new(limit);
         struct errbuf eb = {{0}};
         struct profile *p = NULL;
@@ -621,18 +714,20 @@ test_arena_limit_walk(void **state)
 
         if (err == HW_OK) {
             assert_non_null(p);
-            if (limit != 0)
-                assert_true(limit >= need);
+            assert_true(limit >= need);
+            if (first_ok == 0)
+                first_ok = limit;
         } else {
             if (err != HW_TOOBIG)
                 fail_msg("limit %zu: %s: %s", limit, hw_strerror(err), eb.msg);
-            assert_true(limit < need);
+            if (first_ok != 0)
+                fail_msg("limit %zu fails after %zu worked", limit, first_ok);
             assert_null(p);
         }
-        if (limit != 0)
-            assert_true(arena_used(a) <= limit);
+        assert_true(arena_used(a) <= limit);
         arena_free(a);
     }
+    assert_true(first_ok != 0);
     arena_free(ba);
 }
 
@@ -665,6 +760,7 @@ main(void)
         ARENA_TEST(test_location_without_mapping),
         ARENA_TEST(test_samples),
         ARENA_TEST(test_labels),
+        ARENA_TEST(test_samples_in_batches_and_pieces),
         ARENA_TEST(test_sparse_ids),
         ARENA_TEST(test_unknown_location_id),
         ARENA_TEST(test_unknown_function_id),
