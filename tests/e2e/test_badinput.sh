@@ -299,11 +299,12 @@ LIMIT=$((64 << 20))
 head -c $((1 << 30)) /dev/zero | gzip -1 >"$T/bomb.gz"
 expect_bounded "gzip bomb, top" "$LIMIT|limit|exceeds" "$HW" top -max_bytes=$LIMIT "$T/bomb.gz"
 expect_bounded "gzip bomb, fold" "$LIMIT|limit|exceeds" "$HW" fold -max_bytes=$LIMIT "$T/bomb.gz"
-# 40 MB of empty Sample fields (tag 0x12, length 0): it inflates within the limit,
-# but 20 million samples do not fit the arena.
+# A string table holding only "" (tag 0x32, length 0), then 40 MB of empty Sample
+# fields (tag 0x12, length 0): valid for a profile without sample types, and it
+# inflates within the limit, but 20 million samples do not fit the arena.
 python3 -c '
 import gzip, sys
-sys.stdout.buffer.write(gzip.compress(b"\x12\x00" * 20000000, 1))' >"$T/samples.pb.gz"
+sys.stdout.buffer.write(gzip.compress(b"\x32\x00" + b"\x12\x00" * 20000000, 1))' >"$T/samples.pb.gz"
 expect_bounded "protobuf bomb" "$LIMIT|limit|exceeds" "$HW" top -max_bytes=$LIMIT "$T/samples.pb.gz"
 
 # --- HTTP ---------------------------------------------------------------------------
