@@ -53,7 +53,7 @@ main(int argc, char **argv)
         if (best < 0 || t < best)
             best = t;
     }
-    printf("%.4f %zu\n", best, nsamples);
+    printf("%.6f %zu\n", best, nsamples);
     buf_reset(&in);
     return 0;
 }

@@ -345,6 +345,7 @@ struct interner {
     struct islot *slots;
     size_t mask, n;
     struct islot last; /* the latest hit or addition */
+    size_t hint;       /* entries expected, for the first table */
 };
 
 static uint64_t
@@ -370,13 +371,16 @@ islot_home(const struct interner *t, uint32_t h)
     return (size_t)(h * 0x9e3779b1u) & t->mask;
 }
 
+/* Doubles the table, or makes its first one with room for about hint entries. */
 static enum hw_err
-interner_grow(struct interner *t)
+interner_grow(struct interner *t, size_t hint)
 {
-    size_t cap = t->slots ? (t->mask + 1) * 2 : 4096, i, k;
+    size_t cap = t->slots ? (t->mask + 1) * 2 : 16, i, k;
     struct islot *old = t->slots;
     size_t oldcap = old ? t->mask + 1 : 0;
 
+    while (old == NULL && cap < hint * 2 && cap < 4096)
+        cap *= 2;
     if (cap > SIZE_MAX / sizeof(*t->slots) ||
         (t->slots = arena_pages(cap * sizeof(*t->slots))) == NULL) {
         t->slots = old;
@@ -410,7 +414,7 @@ intern(struct arena *a, struct interner *t, const void *p, size_t len, enum hw_e
         *err = HW_TOOBIG;
         return NULL;
     }
-    if ((t->n + 1) * 2 > (t->slots ? t->mask + 1 : 0) && (*err = interner_grow(t)) != HW_OK)
+    if ((t->n + 1) * 2 > (t->slots ? t->mask + 1 : 0) && (*err = interner_grow(t, t->hint)) != HW_OK)
         return NULL;
     h = (uint32_t)(bytes_hash(p, len) >> 32);
     for (i = islot_home(t, h); t->slots[i].p != NULL; i = (i + 1) & t->mask)
@@ -720,6 +724,7 @@ convert_samples(struct pbctx *c, const unsigned char *data, const struct framing
     enum hw_err err = HW_OK;
 
     sm.scratch.a = c->a;
+    sm.stacks.hint = sm.labelsets.hint = f->nsamples;
     c->p->samples = arena_calloc(c->a, f->nsamples + 1, sizeof(*c->p->samples));
     sm.values = nt > 0 && f->nsamples > SIZE_MAX / sizeof(int64_t) / nt
                     ? NULL
