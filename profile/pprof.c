@@ -1,7 +1,9 @@
-/* pprof.c - profile.proto bytes to the model. protobuf-c unpacks the message with the
- * arena as its allocator; then ids are resolved to pointers and string indices to
- * strings, with every reference checked, so consumers never see a dangling id. The
- * unpacked message stays in the arena (its strings and value arrays are reused). */
+/* pprof.c - profile.proto bytes to the model. The top-level fields are framed first:
+ * everything but the samples is unpacked by protobuf-c with the arena as its allocator
+ * and stays there (its strings are reused); the samples are unpacked a batch at a time
+ * into scratch memory and copied out compactly (see "samples, a batch at a time").
+ * Ids are resolved to pointers and string indices to strings, with every reference
+ * checked, so consumers never see a dangling id. */
 #include "decode.h"
 
 #include <inttypes.h>
