@@ -95,15 +95,21 @@ arena_new(size_t limit)
 }
 
 static void
+chunk_free(struct chunk *c)
+{
+    if (c->mapped)
+        arena_pages_free(c, c->mapped);
+    else
+        free(c);
+}
+
+static void
 chunks_free(struct chunk *c)
 {
     while (c != NULL) {
         struct chunk *next = c->next;
 
-        if (c->mapped)
-            arena_pages_free(c, c->mapped);
-        else
-            free(c);
+        chunk_free(c);
         c = next;
     }
 }
@@ -116,6 +122,30 @@ arena_free(struct arena *a)
     chunks_free(a->head);
     chunks_free(a->big);
     free(a);
+}
+
+void
+arena_reset(struct arena *a, size_t limit)
+{
+    struct chunk **pp, **largest = &a->head, *keep;
+
+    for (pp = &a->head; *pp != NULL; pp = &(*pp)->next)
+        if ((*pp)->size > (*largest)->size)
+            largest = pp;
+    keep = *largest;
+    if (keep != NULL) {
+        *largest = keep->next;
+        keep->next = NULL;
+        keep->used = 0;
+    }
+    chunks_free(a->head);
+    chunks_free(a->big);
+    a->head = keep;
+    a->big = NULL;
+    a->used = 0;
+    a->limit = limit;
+    a->last = NULL;
+    a->err = HW_OK;
 }
 
 static size_t
@@ -145,9 +175,8 @@ chunk_new(struct arena *a, size_t size)
         a->err = HW_NOMEM;
         return NULL;
     }
-    if (sizeof(*c) + size >= HUGE_PAGE && !PAGES_FROM_MALLOC) {
-        c = arena_pages(sizeof(*c) + size);
-        if (c != NULL)
+    if (sizeof(*c) + size >= HUGE_PAGE) {
+        if ((c = arena_pages(sizeof(*c) + size)) != NULL)
             c->mapped = sizeof(*c) + size;
     } else if ((c = malloc(sizeof(*c) + size)) != NULL) {
         c->mapped = 0;
@@ -261,10 +290,7 @@ arena_release(struct arena *a, void *p)
         if ((void *)c->data == p) {
             *pp = c->next;
             a->used -= c->size;
-            if (c->mapped)
-                arena_pages_free(c, c->mapped);
-            else
-                free(c);
+            chunk_free(c);
             return;
         }
     }

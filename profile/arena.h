@@ -17,6 +17,11 @@ struct arena *arena_new(size_t limit);
 /* Releases everything allocated from a. arena_free(NULL) is a no-op. */
 void arena_free(struct arena *a);
 
+/* Empties a for reuse with a new limit (0: none): everything allocated goes, but its
+ * largest chunk is kept, so an arena reset between rounds of similar work stops
+ * asking the system for memory (and having it zeroed) after the first round. */
+void arena_reset(struct arena *a, size_t limit);
+
 /* n bytes aligned for any type, or NULL once the limit is reached or memory runs out;
  * arena_error() then tells which. The memory is not zeroed. */
 void *arena_alloc(struct arena *a, size_t n);

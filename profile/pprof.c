@@ -250,89 +250,17 @@ convert_locations(struct pbctx *c)
 
 #define BATCH_BYTES ((size_t)64 << 10)
 
-/* A bump allocator for one batch's unpacked messages, capped so that a hostile
- * batch fails with HW_TOOBIG like the arena would. Blocks that do not fit the
- * current region go on a list; the next reset grows the region to fit them all. */
-struct scratch {
-    struct arena *a; /* whose remaining budget caps the scratch too */
-    unsigned char *base;
-    size_t used, cap, spill_bytes;
-    void **spill;
-    size_t nspill, spill_cap;
-    bool toobig, nomem;
-};
-
-static void *
-scratch_alloc(void *data, size_t n)
+/* Room left under a's limit, for the scratch arena a batch is unpacked into, so that
+ * a hostile batch fails with HW_TOOBIG as the arena itself would (1: none left, as
+ * 0 would mean no limit). */
+static size_t
+arena_room(const struct arena *a)
 {
-    struct scratch *s = data;
-    size_t need = (n + 15) & ~(size_t)15;
-    void *p;
-    size_t limit = arena_limit(s->a), room = limit > arena_used(s->a) ? limit - arena_used(s->a) : 0;
+    size_t limit = arena_limit(a), used = arena_used(a);
 
-    if (need < n || (limit != 0 && s->used + s->spill_bytes + need > room)) {
-        s->toobig = true;
-        return NULL;
-    }
-    if (s->cap - s->used >= need) {
-        p = s->base + s->used;
-        s->used += need;
-        return p;
-    }
-    if (s->nspill == s->spill_cap) {
-        size_t cap = s->spill_cap ? s->spill_cap * 2 : 16;
-        void **v = realloc(s->spill, cap * sizeof(*v));
-
-        if (v == NULL) {
-            s->nomem = true;
-            return NULL;
-        }
-        s->spill = v;
-        s->spill_cap = cap;
-    }
-    if ((p = malloc(need)) == NULL) {
-        s->nomem = true;
-        return NULL;
-    }
-    s->spill[s->nspill++] = p;
-    s->spill_bytes += need;
-    return p;
-}
-
-static void
-scratch_free(void *data, void *p)
-{
-    (void)data; /* everything goes at the next reset */
-    (void)p;
-}
-
-static void
-scratch_reset(struct scratch *s)
-{
-    size_t i, want = s->used + s->spill_bytes;
-
-    for (i = 0; i < s->nspill; i++)
-        free(s->spill[i]);
-    s->nspill = 0;
-    s->spill_bytes = 0;
-    s->used = 0;
-    if (want > s->cap) {
-        unsigned char *b = malloc(want);
-
-        if (b != NULL) { /* on failure the spill list carries on */
-            free(s->base);
-            s->base = b;
-            s->cap = want;
-        }
-    }
-}
-
-static void
-scratch_done(struct scratch *s)
-{
-    scratch_reset(s);
-    free(s->base);
-    free(s->spill);
+    if (limit == 0)
+        return 0;
+    return limit > used ? limit - used : 1;
 }
 
 /* Interns byte strings (stacks as pointer arrays, label sets as label arrays) into
@@ -442,16 +370,13 @@ interner_done(struct interner *t)
 }
 
 /* What converting the samples needs besides the context: where they go, the
- * interners, and per-sample working arrays. */
+ * interners, and the scratch arena each batch is unpacked into (reset between). */
 struct sampler {
     struct pbctx *c;
     size_t next; /* index of the next sample */
     int64_t *values;
     struct interner stacks, labelsets;
-    struct location **locs;
-    struct label *labels;
-    size_t locs_cap, labels_cap;
-    struct scratch scratch;
+    struct arena *scratch;
 };
 
 static enum hw_err
@@ -462,21 +387,17 @@ convert_labels(struct sampler *sm, size_t si, const Perftools__Profiles__Sample 
     size_t j, n = 0;
     enum hw_err err = HW_OK;
 
+    struct label *labels;
+
     if (ps->n_label == 0)
         return HW_OK;
-    if (ps->n_label > sm->labels_cap) {
-        struct label *v = realloc(sm->labels, ps->n_label * sizeof(*v));
-
-        if (v == NULL)
-            return HW_NOMEM;
-        sm->labels = v;
-        sm->labels_cap = ps->n_label;
-    }
     /* Zeroed so that padding compares equal when the set is interned. */
-    memset(sm->labels, 0, ps->n_label * sizeof(*sm->labels));
+    if ((labels = arena_calloc(sm->scratch, ps->n_label, sizeof(*labels))) == NULL)
+        return errbuf_set(c->eb, arena_error(sm->scratch),
+                          "decoding the protobuf needs more than %zu bytes", arena_limit(c->a));
     for (j = 0; j < ps->n_label; j++) {
         const Perftools__Profiles__Label *pl = ps->label[j];
-        struct label *l = &sm->labels[n];
+        struct label *l = &labels[n];
 
         STR(c, pl->key, &l->key, "sample %zu: label %zu: key string index %" PRId64
             " out of range", si, j, pl->key);
@@ -495,30 +416,24 @@ convert_labels(struct sampler *sm, size_t si, const Perftools__Profiles__Sample 
     }
     if (n == 0)
         return HW_OK;
-    s->labels = (struct label *)(uintptr_t)intern(c->a, &sm->labelsets, sm->labels,
-                                                  n * sizeof(*sm->labels), &err);
+    s->labels = (struct label *)(uintptr_t)intern(c->a, &sm->labelsets, labels,
+                                                  n * sizeof(*labels), &err);
     s->nlabels = n;
     return s->labels == NULL ? err : HW_OK;
 }
 
+/* The ids are replaced by pointers in the unpacked id array itself (scratch memory,
+ * and a pointer is never wider than the id it replaces), which is then interned. */
 static enum hw_err
-convert_stack(struct sampler *sm, size_t si, const Perftools__Profiles__Sample *ps,
-              struct sample *s)
+convert_stack(struct sampler *sm, size_t si, Perftools__Profiles__Sample *ps, struct sample *s)
 {
     struct pbctx *c = sm->c;
+    struct location **locs = (struct location **)(void *)ps->location_id;
     size_t j, n = ps->n_location_id;
     enum hw_err err = HW_OK;
 
     if (n == 0)
         return HW_OK;
-    if (n > sm->locs_cap) {
-        struct location **v = realloc(sm->locs, n * sizeof(*v));
-
-        if (v == NULL)
-            return HW_NOMEM;
-        sm->locs = v;
-        sm->locs_cap = n;
-    }
     for (j = 0; j < n; j++) {
         uint64_t id = ps->location_id[j];
         long pos = idmap_get(&c->locs, id);
@@ -526,10 +441,10 @@ convert_stack(struct sampler *sm, size_t si, const Perftools__Profiles__Sample *
         if (pos < 0)
             return errbuf_set(c->eb, HW_BADDATA, "sample %zu: unknown location id %" PRIu64, si,
                               id);
-        sm->locs[j] = &c->p->locations[pos];
+        locs[j] = &c->p->locations[pos];
     }
-    s->locs = (struct location **)(uintptr_t)intern(c->a, &sm->stacks, sm->locs,
-                                                    n * sizeof(*sm->locs), &err);
+    s->locs = (struct location **)(uintptr_t)intern(c->a, &sm->stacks, locs, n * sizeof(*locs),
+                                                    &err);
     s->nlocs = n;
     return s->locs == NULL ? err : HW_OK;
 }
@@ -539,15 +454,15 @@ static enum hw_err
 convert_batch(struct sampler *sm, const unsigned char *data, size_t len, size_t nsamples)
 {
     struct pbctx *c = sm->c;
-    ProtobufCAllocator alloc = {scratch_alloc, scratch_free, &sm->scratch};
+    ProtobufCAllocator alloc = {pb_alloc, pb_free, sm->scratch};
     PbProfile *pb;
     enum hw_err err = HW_OK;
     size_t i, nt = c->p->ntypes;
 
-    scratch_reset(&sm->scratch);
+    arena_reset(sm->scratch, arena_room(c->a));
     if ((pb = perftools__profiles__profile__unpack(&alloc, len, data)) == NULL) {
-        if (sm->scratch.toobig || sm->scratch.nomem)
-            return errbuf_set(c->eb, sm->scratch.toobig ? HW_TOOBIG : HW_NOMEM,
+        if (arena_error(sm->scratch) != HW_OK)
+            return errbuf_set(c->eb, arena_error(sm->scratch),
                               "decoding the protobuf needs more than %zu bytes", arena_limit(c->a));
         return errbuf_set(c->eb, HW_BADDATA, "not a valid profile.proto message (corrupt sample "
                           "after sample %zu)", sm->next);
@@ -555,7 +470,7 @@ convert_batch(struct sampler *sm, const unsigned char *data, size_t len, size_t 
     if (pb->n_sample > nsamples - sm->next) /* framing and protobuf-c disagree */
         return errbuf_set(c->eb, HW_BADDATA, "not a valid profile.proto message");
     for (i = 0; i < pb->n_sample && err == HW_OK; i++) {
-        const Perftools__Profiles__Sample *ps = pb->sample[i];
+        Perftools__Profiles__Sample *ps = pb->sample[i];
         size_t si = sm->next++;
         struct sample *s = &c->p->samples[si];
 
@@ -641,16 +556,13 @@ read_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
     return false;
 }
 
-/* Where the sample fields are (runs of consecutive ones) and everything else,
- * copied in order into rest. */
-struct run {
-    size_t start, end;
-};
+/* The top-level key of a sample: field 2, length-delimited. */
+#define SAMPLE_KEY (2 << 3 | 2)
 
+/* How many sample fields there are, and everything else, copied in order into rest. */
 struct framing {
     struct buf rest;
-    struct run *runs;
-    size_t nruns, cap, nsamples;
+    size_t nsamples;
 };
 
 /* Steps over one field at *p; false when it is cut short or of an unknown wire type. */
@@ -694,65 +606,53 @@ frame_fields(const unsigned char *data, size_t len, struct framing *f, struct er
         if (!skip_field(&p, end, &key))
             return errbuf_set(eb, HW_BADDATA, "not a valid profile.proto message (truncated or "
                               "corrupt protobuf at byte %zu)", (size_t)(field - data));
-        if (key != (2 << 3 | 2)) {
-            if (buf_append(&f->rest, field, (size_t)(p - field)) != HW_OK)
-                return HW_TOOBIG;
-            continue;
-        }
-        f->nsamples++;
-        if (f->nruns > 0 && f->runs[f->nruns - 1].end == (size_t)(field - data)) {
-            f->runs[f->nruns - 1].end = (size_t)(p - data);
-            continue;
-        }
-        if (f->nruns == f->cap) {
-            size_t cap = f->cap ? f->cap * 2 : 8;
-            struct run *r = realloc(f->runs, cap * sizeof(*r));
-
-            if (r == NULL)
-                return HW_NOMEM;
-            f->runs = r;
-            f->cap = cap;
-        }
-        f->runs[f->nruns++] = (struct run){(size_t)(field - data), (size_t)(p - data)};
+        if (key == SAMPLE_KEY)
+            f->nsamples++;
+        else if (buf_append(&f->rest, field, (size_t)(p - field)) != HW_OK)
+            return HW_TOOBIG;
     }
     return HW_OK;
 }
 
+/* Walks the message again (it was framed once, so every field steps over cleanly)
+ * and converts its runs of sample fields, a batch at a time. */
 static enum hw_err
-convert_samples(struct pbctx *c, const unsigned char *data, const struct framing *f)
+convert_samples(struct pbctx *c, const unsigned char *data, size_t len, size_t nsamples)
 {
     struct sampler sm = {.c = c};
-    size_t r, nt = c->p->ntypes;
+    const unsigned char *p = data, *end = data + len, *batch = NULL, *field;
+    size_t nt = c->p->ntypes;
     enum hw_err err = HW_OK;
+    uint64_t key = 0;
+    bool more;
 
-    sm.scratch.a = c->a;
-    sm.stacks.hint = sm.labelsets.hint = f->nsamples;
-    c->p->samples = arena_calloc(c->a, f->nsamples + 1, sizeof(*c->p->samples));
-    sm.values = nt > 0 && f->nsamples > SIZE_MAX / sizeof(int64_t) / nt
+    sm.stacks.hint = sm.labelsets.hint = nsamples;
+    if ((sm.scratch = arena_new(arena_room(c->a))) == NULL)
+        return HW_NOMEM;
+    c->p->samples = arena_calloc(c->a, nsamples + 1, sizeof(*c->p->samples));
+    sm.values = nt > 0 && nsamples > SIZE_MAX / sizeof(int64_t) / nt
                     ? NULL
-                    : arena_alloc(c->a, (f->nsamples * nt + 1) * sizeof(int64_t));
+                    : arena_alloc(c->a, (nsamples * nt + 1) * sizeof(int64_t));
     if (c->p->samples == NULL || sm.values == NULL)
-        return arena_error(c->a) != HW_OK ? arena_error(c->a) : HW_TOOBIG;
-    for (r = 0; r < f->nruns && err == HW_OK; r++) {
-        const unsigned char *p = data + f->runs[r].start, *end = data + f->runs[r].end;
-        const unsigned char *batch = p;
-        uint64_t key;
-
-        while (p < end && err == HW_OK) {
-            if (!skip_field(&p, end, &key)) /* framed once already */
-                err = errbuf_set(c->eb, HW_BADDATA, "not a valid profile.proto message");
-            else if ((size_t)(p - batch) >= BATCH_BYTES || p == end) {
-                err = convert_batch(&sm, batch, (size_t)(p - batch), f->nsamples);
-                batch = p;
-            }
+        err = arena_error(c->a) != HW_OK ? arena_error(c->a) : HW_TOOBIG;
+    while (err == HW_OK) {
+        field = p;
+        more = p < end && skip_field(&p, end, &key);
+        /* A batch ends before a field that is not a sample, at its size, or at the end. */
+        if (batch != NULL &&
+            (!more || key != SAMPLE_KEY || (size_t)(field - batch) >= BATCH_BYTES)) {
+            err = convert_batch(&sm, batch, (size_t)(field - batch), nsamples);
+            batch = NULL;
         }
+        if (!more)
+            break;
+        if (key == SAMPLE_KEY && batch == NULL)
+            batch = field;
     }
     c->p->nsamples = sm.next;
-    scratch_done(&sm.scratch);
+    arena_free(sm.scratch);
     interner_done(&sm.stacks);
     interner_done(&sm.labelsets);
-    free(sm.locs);
-    free(sm.labels);
     return err;
 }
 
@@ -791,11 +691,10 @@ pprof_decode(struct arena *a, const unsigned char *data, size_t len, struct prof
     c.p->format = PROFILE_PROTO;
     if ((err = convert_header(&c)) != HW_OK || (err = convert_mappings(&c)) != HW_OK ||
         (err = convert_functions(&c)) != HW_OK || (err = convert_locations(&c)) != HW_OK ||
-        (err = convert_samples(&c, data, &f)) != HW_OK)
+        (err = convert_samples(&c, data, len, f.nsamples)) != HW_OK)
         goto out;
     *out = c.p;
 out:
     buf_reset(&f.rest);
-    free(f.runs);
     return err;
 }
