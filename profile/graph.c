@@ -611,7 +611,6 @@ group_samples(struct builder *b)
         const struct sample *s = &p->samples[i];
         struct group *g = NULL;
         long sig = 0;
-        size_t h;
 
         if (s->values[col] == 0)
             continue;
@@ -621,18 +620,21 @@ group_samples(struct builder *b)
         }
         /* Decoders share equal stacks, and Go writes a stack's size buckets one
          * after another: the previous group is worth a look before hashing. */
-        if (prev != NULL && prev->s->locs == s->locs && prev->s->nlocs == s->nlocs)
+        if (prev != NULL && prev->s->locs == s->locs && prev->s->nlocs == s->nlocs) {
             g = prev;
-        for (h = g ? 0 : (size_t)stack_hash(s) & (cap - 1); g == NULL && slots[h] != 0;
-             h = (h + 1) & (cap - 1))
-            if (same_stack(b->groups[slots[h] - 1].s, s)) {
-                g = &b->groups[slots[h] - 1];
-                break;
+        } else {
+            size_t h = (size_t)stack_hash(s) & (cap - 1);
+
+            for (; slots[h] != 0; h = (h + 1) & (cap - 1))
+                if (same_stack(b->groups[slots[h] - 1].s, s)) {
+                    g = &b->groups[slots[h] - 1];
+                    break;
+                }
+            if (g == NULL) {
+                g = &b->groups[b->ngroups++];
+                *g = (struct group){s, 0, true, 0};
+                slots[h] = (uint32_t)b->ngroups;
             }
-        if (g == NULL) {
-            g = &b->groups[b->ngroups++];
-            *g = (struct group){s, 0, true, 0};
-            slots[h] = (uint32_t)b->ngroups;
         }
         g->w = (int64_t)((uint64_t)g->w + (uint64_t)s->values[col]);
         if (sig != 0)
