@@ -407,10 +407,11 @@ tmp_create(struct history *h, const char *dir, const char *tag, char *path)
 }
 
 /* Writes dir/name atomically: a temporary file in dir, fsync, rename, fsync dir. The
- * temporary file is *spare (taken: freed and NULLed) when there is one and it opens. */
+ * temporary file is *spare (taken: freed and NULLed) when spare is not NULL, there is
+ * one and it opens. */
 static enum hw_err
-write_atomic_spare(struct history *h, const char *dir, const char *tag, const char *name,
-                   const void *data, size_t len, char **spare, struct errbuf *eb)
+write_atomic(struct history *h, const char *dir, const char *tag, const char *name,
+             const void *data, size_t len, char **spare, struct errbuf *eb)
 {
     char tmp[PATH_MAX], dst[PATH_MAX];
     int fd = -1, bad;
@@ -442,13 +443,6 @@ write_atomic_spare(struct history *h, const char *dir, const char *tag, const ch
     if (fsync_dir(dir) != 0)
         return errbuf_set(eb, HW_IO, "fsync %s: %s", dir, strerror(errno));
     return HW_OK;
-}
-
-static enum hw_err
-write_atomic(struct history *h, const char *dir, const char *tag, const char *name,
-             const void *data, size_t len, struct errbuf *eb)
-{
-    return write_atomic_spare(h, dir, tag, name, data, len, NULL, eb);
 }
 
 /* Drops a file retention removed: the first one with a single link becomes the
@@ -658,7 +652,8 @@ index_rewrite(struct history *h, const char *dir, const struct hist_entry *e, si
     for (i = 0; i < n && err == HW_OK; i++)
         err = buf_append(&b, line, index_format(&e[i], line));
     if (err == HW_OK)
-        err = write_atomic(h, dir, "index", "index", b.data ? (void *)b.data : "", b.len, eb);
+        err = write_atomic(h, dir, "index", "index", b.data ? (void *)b.data : "", b.len, NULL,
+                           eb);
     buf_reset(&b);
     return err;
 }
@@ -1112,7 +1107,7 @@ target_create(struct history *h, struct target *t, const char *json, struct errb
     path_join(tmp, h->dir, name);
     if (mkdir(tmp, 0755) != 0)
         return errbuf_set(eb, HW_IO, "mkdir %s: %s", tmp, strerror(errno));
-    err = write_atomic(h, tmp, "target", "target.json", json, strlen(json), eb);
+    err = write_atomic(h, tmp, "target", "target.json", json, strlen(json), NULL, eb);
     if (err == HW_OK && rename(tmp, t->dir) != 0)
         err = errbuf_set(eb, HW_IO, "rename %s: %s", t->dir, strerror(errno));
     if (err != HW_OK) {
@@ -1568,7 +1563,7 @@ history_set_target(struct history *h, const char *target, const char *const *key
     pthread_mutex_lock(&t->mu);
     if (t->json == NULL || strcmp(t->json, json) != 0) {
         if (t->on_disk)
-            err = write_atomic(h, t->dir, "target", "target.json", json, strlen(json), eb);
+            err = write_atomic(h, t->dir, "target", "target.json", json, strlen(json), NULL, eb);
         else
             err = target_create(h, t, json, eb);
         if (err == HW_OK) {
@@ -1592,7 +1587,7 @@ store_file(struct history *h, struct series *s, const struct hist_entry *e, cons
 
     file_name(e->id, (unsigned)e->flags >> EXT_SHIFT, name);
     snprintf(tag, sizeof(tag), "%" PRId64, e->id);
-    if ((err = write_atomic_spare(h, s->dir, tag, name, data, len, &s->spare, eb)) != HW_OK)
+    if ((err = write_atomic(h, s->dir, tag, name, data, len, &s->spare, eb)) != HW_OK)
         return err;
     /* The scrape is durable now and a missing log line only costs a decode on the next
      * open, so a failed append marks the log for rewriting instead of failing the store. */
