@@ -3,9 +3,12 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "decode.h"
 #include "fetch.h"
@@ -244,6 +247,42 @@ cli_load_report(const struct cli_common *c, const char *source, struct profile *
 fail:
     arena_free(a);
     return rc;
+}
+
+int
+cli_load_folded(const struct cli_common *c, const char *source, struct arena **a,
+                struct folded **out)
+{
+    struct errbuf eb = {{0}};
+    struct stat st;
+    bool recognized = false;
+    enum hw_err err;
+    int fd;
+
+    *a = NULL;
+    *out = NULL;
+    if (c->base != NULL || c->diff_base != NULL || c->sample_index != NULL ||
+        c->gran != GRAN_FUNCTIONS || filter_active(&c->filters) || strcmp(source, "-") == 0 ||
+        fetch_is_url(source))
+        return -1;
+    if ((fd = open(source, O_RDONLY | O_CLOEXEC)) < 0)
+        return -1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        (c->max_bytes != 0 && (uintmax_t)st.st_size > c->max_bytes) ||
+        (*a = arena_new(c->max_bytes)) == NULL) {
+        close(fd);
+        return -1;
+    }
+    err = folded_fold_fd(*a, fd, out, &recognized, &eb);
+    close(fd);
+    if (err == HW_OK && recognized)
+        return EXIT_OK;
+    arena_free(*a);
+    *a = NULL;
+    if (!recognized)
+        return -1;
+    fprintf(stderr, "heapwatch: %s: %s\n", source, errbuf_msg(&eb, err));
+    return EXIT_BADINPUT;
 }
 
 int

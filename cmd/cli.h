@@ -59,6 +59,15 @@ int cli_load(const struct cli_common *c, const char *source, struct profile **ou
 int cli_load_report(const struct cli_common *c, const char *source, struct profile **out,
                     size_t *col, int64_t *total);
 
+/* The fast way for a plain file SOURCE that no flag changes (no base, filter,
+ * -sample_index or granularity): single-column folded stacks are read a few MB at a
+ * time and folded on the way (folded_fold_fd), so a gigabyte of them is never in
+ * memory. EXIT_OK with *out in *a (the caller frees *a), EXIT_BADINPUT after printing
+ * "heapwatch: SOURCE: reason", or -1 when SOURCE is not such a file and cli_load must
+ * read it. */
+int cli_load_folded(const struct cli_common *c, const char *source, struct arena **a,
+                    struct folded **out);
+
 /* Writes n bytes to stdout; EXIT_BADINPUT with a message when that fails. */
 int cli_write_stdout(const void *data, size_t n);
 

@@ -2,7 +2,9 @@
  * as interactive SVG, PNG or d3-flame-graph JSON. For a diff (-base/-diff_base, or a
  * folded file with two count columns) the new and the base profile are folded
  * separately and merged by path in the layout, so that both values of every frame are
- * known; cli_load's subtraction would leave only their difference. */
+ * known; cli_load's subtraction would leave only their difference. A plain folded file
+ * that no flag changes skips the profile model (cli_load_folded): flame graphs of
+ * stackcollapse output are the big inputs. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,7 +194,8 @@ cmd_flame(int argc, char **argv)
     struct flame_cmd fc;
     struct cli_common one;
     struct profile *p = NULL, *bp = NULL;
-    struct folded *cur, *base;
+    struct folded *cur = NULL, *base = NULL;
+    struct arena *fa = NULL;
     struct errbuf eb = {{0}};
     const char *base_name;
     char subtitle[1024];
@@ -211,12 +214,16 @@ cmd_flame(int argc, char **argv)
     one = fc.c;
     one.base = one.diff_base = NULL;
     buf_init(&out, 0);
-    if ((rc = cli_load(&one, fc.source, &p, &col)) != EXIT_OK ||
-        (base_name != NULL && (rc = cli_load(&one, base_name, &bp, &bcol)) != EXIT_OK))
+    if (base_name == NULL && (rc = cli_load_folded(&fc.c, fc.source, &fa, &cur)) >= 0) {
+        if (rc != EXIT_OK)
+            goto out;
+    } else if ((rc = cli_load(&one, fc.source, &p, &col)) != EXIT_OK ||
+               (base_name != NULL && (rc = cli_load(&one, base_name, &bp, &bcol)) != EXIT_OK)) {
         goto out;
+    }
     rc = EXIT_BADINPUT;
-    if ((err = report_flame_fold(p, col, bp, bcol, fc.c.gran, fc.c.sample_index != NULL, &cur,
-                                 &base, &eb)) != HW_OK)
+    if (p != NULL && (err = report_flame_fold(p, col, bp, bcol, fc.c.gran,
+                                              fc.c.sample_index != NULL, &cur, &base, &eb)) != HW_OK)
         goto report;
     if (fc.o.negate && base == NULL) {
         complain("-negate needs a diff: -base, or a folded file with two count columns");
@@ -225,7 +232,8 @@ cmd_flame(int argc, char **argv)
     }
     if (fc.o.subtitle == NULL) {
         report_flame_subtitle(display_name(fc.source), base_name ? display_name(base_name) : NULL,
-                              p, cur, base, fc.o.reverse, subtitle, sizeof(subtitle));
+                              p ? p->time_nanos : 0, cur, base, fc.o.reverse, subtitle,
+                              sizeof(subtitle));
         fc.o.subtitle = subtitle;
     }
     if ((err = report_flame(cur, base, &fc.o, fmt, &out, &eb)) != HW_OK) {
@@ -244,5 +252,6 @@ out:
         arena_free(bp->arena);
     if (p != NULL)
         arena_free(p->arena);
+    arena_free(fa);
     return rc;
 }

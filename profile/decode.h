@@ -41,6 +41,18 @@ enum hw_err legacy_parse(struct arena *a, const unsigned char *data, size_t len,
 enum hw_err folded_parse(struct arena *a, const unsigned char *data, size_t len,
                          struct profile **out, bool *recognized, struct errbuf *eb);
 
+/* Single-column folded stacks read from fd to its end, a few MB at a time (a file
+ * never has to fit in memory), and folded on the way: *out is what fold_profile would
+ * make of folded_parse's profile at GRAN_FUNCTIONS (the same frame names, equal paths
+ * merged, zero paths dropped, the same total), for callers that need nothing else of
+ * the profile. When the start of the input is not that (gzip, UTF-16, a legacy or
+ * binary format, two count columns, old Mac line ends, or no whole line in its first
+ * 64 kB), *recognized is false, nothing is reported, and the caller should read the
+ * input the general way. */
+struct folded;
+enum hw_err folded_fold_fd(struct arena *a, int fd, struct folded **out, bool *recognized,
+                           struct errbuf *eb);
+
 /* gzip (possibly several members) to out, refusing to write more than out->max. */
 enum hw_err inflate_gzip(const unsigned char *data, size_t len, struct buf *out,
                          struct errbuf *eb);

@@ -10,9 +10,13 @@
  * and everything the profile keeps lives in the caller's arena. */
 #include "decode.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "fold.h"
 
 /* How much of the start of the input must look like text, and how many of the first
  * content lines are tried, before we claim the input as folded stacks. */
@@ -466,16 +470,22 @@ struct framelist {
     size_t n, cap;
 };
 
-struct parser {
+/* What reading stacks needs, whether into a profile or straight into folded stacks. */
+struct lexer {
     struct arena *a;
-    struct profile *p;
     struct names t;
+    struct framelist fl[2]; /* the current stack's frames (fl[0], after lexer_stack) and
+                             * the one before's */
+    const char *prev;       /* the previous stack's text */
+    size_t prev_len;
+};
+
+struct parser {
+    struct lexer lx;
+    struct profile *p;
     struct location **locs; /* room for maxframes pointers */
     uint32_t *idx;          /* frame name indices, in the upper half of locs */
     size_t maxframes, maxsamples, nframes;
-    struct framelist fl[2]; /* the previous stack's frames and the current one's */
-    const char *prev;       /* the previous stack's text */
-    size_t prev_len;
 };
 
 static enum hw_err
@@ -512,20 +522,20 @@ common_prefix(const char *a, size_t na, const char *b, size_t nb)
     return i;
 }
 
-/* Interns the frames of one stack and stores their indices leaf first. Folded files
- * are usually sorted (stackcollapse scripts and `heapwatch fold` write them so), so a
+/* Interns the frames of one stack into lx->fl[0], root first. Folded files are
+ * usually sorted (stackcollapse scripts and `heapwatch fold` write them so), so a
  * stack tends to start with the frames of the one before: those whose text and ';'
  * lie within the two stacks' common prefix keep their indices without being hashed. */
 static enum hw_err
-parse_frames(struct parser *pr, const char *s, size_t n, size_t lineno, struct errbuf *eb)
+lexer_stack(struct lexer *lx, const char *s, size_t n, size_t lineno, struct errbuf *eb)
 {
-    struct framelist *prev = &pr->fl[0], *cur = &pr->fl[1], tmp;
-    size_t same = pr->prev ? common_prefix(s, n, pr->prev, pr->prev_len) : 0, off = 0, k;
+    struct framelist *prev = &lx->fl[0], *cur = &lx->fl[1], tmp;
+    size_t same = lx->prev ? common_prefix(s, n, lx->prev, lx->prev_len) : 0, off = 0, k;
     enum hw_err err = HW_OK;
     bool nul = false;
 
     cur->n = 0;
-    for (k = 0; k < prev->n && prev->end[k] < same && prev->end[k] < pr->prev_len; k++)
+    for (k = 0; k < prev->n && prev->end[k] < same && prev->end[k] < lx->prev_len; k++)
         if ((err = framelist_push(cur, prev->end[k], prev->idx[k])) != HW_OK)
             goto fail;
     if (cur->n > 0)
@@ -537,25 +547,51 @@ parse_frames(struct parser *pr, const char *s, size_t n, size_t lineno, struct e
 
         if (nul)
             return errbuf_set(eb, HW_BADDATA, "line %zu: a frame name holds a NUL byte", lineno);
-        if ((err = names_intern(pr->a, &pr->t, s + off, (size_t)(stop - (s + off)), hash, &idx)) !=
+        if ((err = names_intern(lx->a, &lx->t, s + off, (size_t)(stop - (s + off)), hash, &idx)) !=
                 HW_OK ||
             (err = framelist_push(cur, (size_t)(stop - s), idx)) != HW_OK)
             goto fail;
         off = (size_t)(stop - s) + 1;
     }
+    tmp = *prev;
+    *prev = *cur;
+    *cur = tmp;
+    lx->prev = s;
+    lx->prev_len = n;
+    return HW_OK;
+fail:
+    return errbuf_set(eb, err, "line %zu: %s", lineno, hw_strerror(err));
+}
+
+static void
+lexer_free(struct lexer *lx)
+{
+    size_t i;
+
+    free(lx->t.slots);
+    free(lx->t.ents);
+    for (i = 0; i < 2; i++) {
+        free(lx->fl[i].end);
+        free(lx->fl[i].idx);
+    }
+}
+
+/* Stores the frames of one stack as name indices, leaf first. */
+static enum hw_err
+parse_frames(struct parser *pr, const char *s, size_t n, size_t lineno, struct errbuf *eb)
+{
+    const struct framelist *cur = &pr->lx.fl[0];
+    enum hw_err err;
+    size_t k;
+
+    if ((err = lexer_stack(&pr->lx, s, n, lineno, eb)) != HW_OK)
+        return err;
     if (cur->n > pr->maxframes - pr->nframes) /* the count pass makes this impossible */
         return errbuf_set(eb, HW_BADDATA, "line %zu: more frames than counted", lineno);
     for (k = 0; k < cur->n; k++)
         pr->idx[pr->nframes + k] = cur->idx[cur->n - 1 - k];
     pr->nframes += cur->n;
-    tmp = *prev;
-    *prev = *cur;
-    *cur = tmp;
-    pr->prev = s;
-    pr->prev_len = n;
     return HW_OK;
-fail:
-    return errbuf_set(eb, err, "line %zu: %s", lineno, hw_strerror(err));
 }
 
 /* Reads every line, reading each as two counts when two is set. HW_OK with *retry set
@@ -611,7 +647,7 @@ link_locations(struct parser *pr)
     size_t i, off = 0;
     enum hw_err err;
 
-    if ((err = make_locations(pr->a, p, &pr->t)) != HW_OK)
+    if ((err = make_locations(pr->lx.a, p, &pr->lx.t)) != HW_OK)
         return err;
     for (i = 0; i < pr->nframes; i++) {
         uint32_t k = pr->idx[i];
@@ -645,7 +681,7 @@ parse_text(struct arena *a, const char *d, size_t len, struct profile **out, str
             two = fl.two;
             break;
         }
-    pr.a = a;
+    pr.lx.a = a;
     pr.maxsamples = nsep + 1;
     pr.maxframes = nsemi + nsep + 1;
     if ((pr.p = profile_new(a)) == NULL ||
@@ -659,12 +695,12 @@ parse_text(struct arena *a, const char *d, size_t len, struct profile **out, str
                                   pr.maxframes * (sizeof(*pr.locs) - sizeof(uint32_t)));
     pr.p->format = PROFILE_FOLDED;
     do {
-        free(pr.t.slots);
-        pr.t.slots = NULL;
-        pr.t.mask = pr.t.n = pr.nframes = pr.p->nsamples = 0;
-        pr.fl[0].n = 0;
-        pr.prev = NULL;
-        if ((err = names_grow(&pr.t)) != HW_OK || (err = set_types(a, pr.p, two)) != HW_OK)
+        free(pr.lx.t.slots);
+        pr.lx.t.slots = NULL;
+        pr.lx.t.mask = pr.lx.t.n = pr.nframes = pr.p->nsamples = 0;
+        pr.lx.fl[0].n = 0;
+        pr.lx.prev = NULL;
+        if ((err = names_grow(&pr.lx.t)) != HW_OK || (err = set_types(a, pr.p, two)) != HW_OK)
             goto out;
         for (i = 0; i < pr.maxsamples; i++)
             pr.p->samples[i].values = values + i * pr.p->ntypes;
@@ -676,12 +712,7 @@ parse_text(struct arena *a, const char *d, size_t len, struct profile **out, str
         goto out;
     *out = pr.p;
 out:
-    free(pr.t.slots);
-    free(pr.t.ents);
-    for (i = 0; i < 2; i++) {
-        free(pr.fl[i].end);
-        free(pr.fl[i].idx);
-    }
+    lexer_free(&pr.lx);
     if (err != HW_OK)
         errbuf_set(eb, err, "reading folded stacks: %s", hw_strerror(err));
     return err;
@@ -713,5 +744,314 @@ folded_parse(struct arena *a, const unsigned char *data, size_t len, struct prof
     *recognized = true;
     err = parse_text(a, d, len, out, eb);
     free(conv);
+    return err;
+}
+
+/* ---- single-column folded stacks from a file, straight to folded paths ---- */
+
+#define STREAM_CHUNK ((size_t)4 << 20) /* bytes read at a time */
+#define STREAM_SNIFF ((size_t)64 << 10) /* bytes looked at before claiming the input */
+#define FRAME_BLOCK ((size_t)1 << 19)   /* frame pointers per arena block */
+
+/* The stacks folded so far: each distinct path once, found again through an
+ * open-addressing table of indices, its frames in blocks of the arena. */
+struct sfold {
+    struct fold_stack *stacks; /* malloc'd; copied into the arena at the end */
+    uint64_t *hashes;          /* per stack, for growing the table */
+    size_t n, cap;
+    uint32_t *slots; /* index + 1, 0 when empty */
+    size_t mask;
+    const char **block; /* where the next stack's frames go */
+    size_t room;        /* pointers left in block */
+    const char *unknown; /* the name pprof gives a frame without one */
+};
+
+struct stream {
+    struct lexer lx;
+    struct sfold f;
+    int fd;
+    char *buf;
+    size_t cap, len, pos; /* buf[pos..len) is not read yet */
+    bool eof;
+    size_t lineno;
+};
+
+/* Reads more input after buf[len], first moving what is still needed (the line being
+ * read, and the previous stack, which lexer_stack compares with) to the front. */
+static enum hw_err
+stream_fill(struct stream *st, struct errbuf *eb)
+{
+    size_t keep = st->pos, prev = 0;
+    ssize_t r;
+
+    if (st->lx.prev != NULL) {
+        prev = (size_t)(st->lx.prev - st->buf);
+        if (prev < keep)
+            keep = prev;
+    }
+    if (keep > 0) {
+        memmove(st->buf, st->buf + keep, st->len - keep);
+        st->len -= keep;
+        st->pos -= keep;
+        prev -= keep;
+    }
+    if (st->cap - st->len < STREAM_CHUNK / 2) {
+        size_t cap = st->cap ? st->cap * 2 : STREAM_CHUNK;
+        char *b = realloc(st->buf, cap);
+
+        if (b == NULL)
+            return errbuf_set(eb, HW_NOMEM, "out of memory reading folded stacks");
+        st->buf = b;
+        st->cap = cap;
+    }
+    if (st->lx.prev != NULL)
+        st->lx.prev = st->buf + prev;
+    do
+        r = read(st->fd, st->buf + st->len, st->cap - st->len);
+    while (r < 0 && errno == EINTR);
+    if (r < 0)
+        return errbuf_set(eb, HW_IO, "reading: %s", strerror(errno));
+    st->len += (size_t)r;
+    st->eof = r == 0;
+    return HW_OK;
+}
+
+static uint64_t
+frames_hash(const char *const *f, size_t n)
+{
+    uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ n;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        h = mix(h, (uint64_t)(uintptr_t)f[i]);
+    return h;
+}
+
+static enum hw_err
+sfold_grow(struct sfold *f)
+{
+    size_t i, cap = f->mask ? (f->mask + 1) * 2 : 1024;
+    uint32_t *slots = calloc(cap, sizeof(*slots));
+
+    if (slots == NULL)
+        return HW_NOMEM;
+    for (i = 0; i < f->n; i++) {
+        size_t h = (size_t)f->hashes[i] & (cap - 1);
+        while (slots[h] != 0)
+            h = (h + 1) & (cap - 1);
+        slots[h] = (uint32_t)(i + 1);
+    }
+    free(f->slots);
+    f->slots = slots;
+    f->mask = cap - 1;
+    return HW_OK;
+}
+
+/* Adds v to the path of the current stack (lx->fl[0]), a new one if not seen yet. Its
+ * frames are written where the next new stack's go, and kept only if it is new. */
+static enum hw_err
+sfold_add(struct arena *a, struct sfold *f, const struct lexer *lx, int64_t v)
+{
+    const struct framelist *cur = &lx->fl[0];
+    size_t n = cur->n, i, h;
+    uint64_t hash;
+    uint32_t k;
+
+    if (n > f->room) {
+        size_t want = n > FRAME_BLOCK ? n : FRAME_BLOCK;
+
+        if ((f->block = arena_alloc(a, want * sizeof(*f->block))) == NULL)
+            return arena_error(a);
+        f->room = want;
+    }
+    for (i = 0; i < n; i++) {
+        const struct name_ent *e = &lx->t.ents[cur->idx[i]];
+        f->block[i] = e->len ? e->name : f->unknown;
+    }
+    hash = frames_hash(f->block, n);
+    for (h = (size_t)hash & f->mask; (k = f->slots[h]) != 0; h = (h + 1) & f->mask) {
+        struct fold_stack *s = &f->stacks[k - 1];
+
+        if (f->hashes[k - 1] == hash && s->nframes == n &&
+            (n == 0 || memcmp(s->frames, f->block, n * sizeof(*f->block)) == 0)) {
+            s->value = (int64_t)((uint64_t)s->value + (uint64_t)v);
+            return HW_OK;
+        }
+    }
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 1024;
+        struct fold_stack *s;
+        uint64_t *hs;
+
+        if (cap >= UINT32_MAX || (s = realloc(f->stacks, cap * sizeof(*s))) == NULL)
+            return HW_NOMEM;
+        f->stacks = s;
+        if ((hs = realloc(f->hashes, cap * sizeof(*hs))) == NULL)
+            return HW_NOMEM;
+        f->hashes = hs;
+        f->cap = cap;
+    }
+    f->stacks[f->n] = (struct fold_stack){.frames = f->block, .nframes = n, .value = v};
+    f->hashes[f->n] = hash;
+    f->slots[h] = (uint32_t)(f->n + 1);
+    f->block += n;
+    f->room -= n;
+    if (++f->n * 2 > f->mask + 1)
+        return sfold_grow(f);
+    return HW_OK;
+}
+
+/* One line of input. */
+static enum hw_err
+stream_line(struct stream *st, const char *line, size_t n, struct errbuf *eb)
+{
+    struct fline fl;
+    const char *why;
+    enum hw_err err;
+    int r = fline_parse(line, n, &fl, &why);
+
+    if (r < 0)
+        return bad_line(eb, st->lineno, line, n, why);
+    if (r == 0)
+        return HW_OK;
+    /* A stack whose count is 0 adds nothing, but its frames are still checked. */
+    if ((err = lexer_stack(&st->lx, fl.stack, fl.stack_len, st->lineno, eb)) != HW_OK ||
+        fl.count == 0)
+        return err;
+    if ((err = sfold_add(st->lx.a, &st->f, &st->lx, fl.count)) != HW_OK)
+        return errbuf_set(eb, err, "line %zu: %s", st->lineno, hw_strerror(err));
+    return HW_OK;
+}
+
+/* Whether the input is single-column folded text that folded_parse would read with '\n'
+ * line ends, as far as its first complete lines tell; decode_plain's order of trying
+ * is kept (a legacy format claims the input first). Skips a UTF-8 BOM. */
+static bool
+stream_claims(struct stream *st)
+{
+    const char *d = st->buf, *why, *line;
+    size_t len = st->len, n;
+    struct lines ls;
+    struct fline fl;
+    struct arena *scratch;
+    struct profile *p;
+    struct errbuf eb = {{0}};
+    bool legacy = false;
+
+    if (len == 0 || (len >= 2 && (((unsigned char)d[0] == 0x1f && (unsigned char)d[1] == 0x8b) ||
+                                  ((unsigned char)d[0] == 0xff && (unsigned char)d[1] == 0xfe) ||
+                                  ((unsigned char)d[0] == 0xfe && (unsigned char)d[1] == 0xff))))
+        return false;
+    if (len >= 3 && memcmp(d, "\xef\xbb\xbf", 3) == 0)
+        st->pos = 3;
+    d += st->pos;
+    len -= st->pos;
+    if ((scratch = arena_new(0)) == NULL)
+        return false;
+    legacy_parse(scratch, (const unsigned char *)d, len, &p, &legacy, &eb);
+    arena_free(scratch);
+    if (legacy)
+        return false;
+    /* Only whole lines count, unless the whole input is here. */
+    if (!st->eof) {
+        const char *nl = d + len;
+
+        while (nl > d && nl[-1] != '\n')
+            nl--;
+        len = (size_t)(nl - d);
+    }
+    if (memchr(d, '\n', len) == NULL && memchr(d, '\r', len) != NULL)
+        return false;
+    if (!looks_folded(d, len))
+        return false;
+    lines_init(&ls, d, len);
+    while (lines_next(&ls, &line, &n))
+        if (fline_parse(line, n, &fl, &why) > 0)
+            return !fl.two;
+    return false;
+}
+
+static enum hw_err
+stream_lines(struct stream *st, struct errbuf *eb)
+{
+    enum hw_err err;
+
+    for (;;) {
+        const char *line = st->buf + st->pos;
+        const char *nl = memchr(line, '\n', st->len - st->pos);
+        size_t n;
+
+        if (nl == NULL && !st->eof) {
+            if ((err = stream_fill(st, eb)) != HW_OK)
+                return err;
+            continue;
+        }
+        if (nl == NULL && st->pos == st->len)
+            return HW_OK;
+        n = (size_t)((nl ? nl : st->buf + st->len) - line);
+        st->pos += n + (nl != NULL);
+        if (n > 0 && line[n - 1] == '\r')
+            n--;
+        st->lineno++;
+        if ((err = stream_line(st, line, n, eb)) != HW_OK)
+            return err;
+    }
+}
+
+static enum hw_err
+sfold_finish(struct arena *a, struct sfold *f, struct folded **out)
+{
+    struct folded *r = arena_calloc(a, 1, sizeof(*r));
+    size_t i, k = 0;
+
+    if (r == NULL || (r->stacks = arena_alloc(a, (f->n + 1) * sizeof(*r->stacks))) == NULL)
+        return arena_error(a);
+    for (i = 0; i < f->n; i++) {
+        if (f->stacks[i].value == 0)
+            continue;
+        r->stacks[k++] = f->stacks[i];
+        r->total = (int64_t)((uint64_t)r->total + (uint64_t)f->stacks[i].value);
+    }
+    r->nstacks = k;
+    r->type = "samples";
+    r->unit = "count";
+    *out = r;
+    return HW_OK;
+}
+
+enum hw_err
+folded_fold_fd(struct arena *a, int fd, struct folded **out, bool *recognized, struct errbuf *eb)
+{
+    struct stream st;
+    uint64_t hash;
+    uint32_t idx;
+    enum hw_err err;
+
+    memset(&st, 0, sizeof(st));
+    *out = NULL;
+    *recognized = false;
+    st.fd = fd;
+    st.lx.a = a;
+    do
+        err = stream_fill(&st, eb);
+    while (err == HW_OK && !st.eof && st.len < STREAM_SNIFF);
+    if (err != HW_OK || !stream_claims(&st))
+        goto out;
+    *recognized = true;
+    frame_scan("<unknown>", "<unknown>" + 9, &hash, &(bool){false});
+    if ((err = names_grow(&st.lx.t)) != HW_OK || (err = sfold_grow(&st.f)) != HW_OK ||
+        (err = names_intern(a, &st.lx.t, "<unknown>", 9, hash, &idx)) != HW_OK)
+        goto out;
+    st.f.unknown = st.lx.t.ents[idx].name;
+    if ((err = stream_lines(&st, eb)) == HW_OK)
+        err = sfold_finish(a, &st.f, out);
+out:
+    if (err != HW_OK)
+        errbuf_set(eb, err, "reading folded stacks: %s", hw_strerror(err));
+    lexer_free(&st.lx);
+    free(st.f.stacks);
+    free(st.f.hashes);
+    free(st.f.slots);
+    free(st.buf);
     return err;
 }

@@ -206,15 +206,15 @@ sappend(char *s, size_t cap, const char *fmt, ...)
 }
 
 void
-report_flame_subtitle(const char *name, const char *base_name, const struct profile *p,
+report_flame_subtitle(const char *name, const char *base_name, int64_t time_nanos,
                       const struct folded *cur, const struct folded *base, bool reverse, char *s,
                       size_t cap)
 {
     char v1[64], v2[64], when[64] = "";
-    time_t t = (time_t)(p->time_nanos / 1000000000);
+    time_t t = (time_t)(time_nanos / 1000000000);
     struct tm tm;
 
-    if (p->time_nanos > 0 && gmtime_r(&t, &tm) != NULL)
+    if (time_nanos > 0 && gmtime_r(&t, &tm) != NULL)
         strftime(when, sizeof(when), " \xc2\xb7 %Y-%m-%d %H:%M:%S UTC", &tm);
     units_label(cur->total, cur->unit, "auto", v1, sizeof(v1));
     snprintf(s, cap, "%s", name);

@@ -53,7 +53,7 @@ enum hw_err report_flame_fold(struct profile *p, size_t col, struct profile *bp,
 
 /* The subtitle flame graphs get by default: "NAME vs BASE · type · time · total X"
  * ("NAME (two-column diff)" for a diff without base_name). */
-void report_flame_subtitle(const char *name, const char *base_name, const struct profile *p,
+void report_flame_subtitle(const char *name, const char *base_name, int64_t time_nanos,
                            const struct folded *cur, const struct folded *base, bool reverse,
                            char *s, size_t cap);
 

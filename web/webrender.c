@@ -127,7 +127,7 @@ run_flame(struct job *j, struct profile *p, struct profile *bp, struct buf *out,
     if (fo.negate && base == NULL)
         return errbuf_set(eb, HW_USAGE, "bad parameter negate: needs a diff (base=)");
     flame_names(j, name, sizeof(name), bname, sizeof(bname));
-    report_flame_subtitle(name, bname[0] ? bname : NULL, pr.p, cur, base, fo.reverse, subtitle,
+    report_flame_subtitle(name, bname[0] ? bname : NULL, pr.p->time_nanos, cur, base, fo.reverse, subtitle,
                           sizeof(subtitle));
     fo.subtitle = subtitle;
     return report_flame(cur, base, &fo, fmts[j->kind], out, eb);

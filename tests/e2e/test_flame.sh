@@ -289,6 +289,41 @@ if run "big: 60k lines" "$HW" flame -o "$T/big.svg" "$T/big.folded"; then
     fi
 fi
 
+# --- a file is streamed, stdin is not: the same bytes either way ---------------------
+# A plain folded file goes through folded_fold_fd (read in pieces, never whole);
+# standard input through the profile model. Every output and layout flag must agree,
+# and so must the error for a bad line.
+
+stream_inputs=("$DATA"/*.folded "$T/big.folded")
+[ -d "$SHARED/folded" ] && stream_inputs+=("$SHARED"/folded/*.txt)
+for f in "${stream_inputs[@]}"; do
+    [ -f "$f" ] || continue
+    for o in "-format=svg" "-format=json -reverse" "-format=svg -sort=weight -inverted -minwidth=0" "-format=png"; do
+        # shellcheck disable=SC2086
+        bounded "$HW" flame -subtitle=s $o "$f" >"$T/file.out" 2>"$T/file.err"
+        a=$?
+        # shellcheck disable=SC2086
+        bounded "$HW" flame -subtitle=s $o - <"$f" >"$T/stdin.out" 2>"$T/stdin.err"
+        b=$?
+        if [ $a = $b ] && cmp -s "$T/file.out" "$T/stdin.out"; then
+            pass "stream: $(basename "$f") $o (status $a)"
+        else
+            fail "stream: $(basename "$f") $o" "status $a vs $b" "$(cmp "$T/file.out" "$T/stdin.out" 2>&1 | head -n 2)"
+        fi
+    done
+done
+{ cat "$T/big.folded"; echo "main.f;main.g 12 apples"; } >"$T/bad.folded"
+bounded "$HW" flame -o "$T/bad.svg" "$T/bad.folded" 2>"$T/file.err"
+a=$?
+bounded "$HW" flame -o "$T/bad.svg" - <"$T/bad.folded" 2>"$T/stdin.err"
+b=$?
+if [ $a = 1 ] && [ $b = 1 ] && [ "$(sed 's/^heapwatch: [^:]*: //' "$T/file.err")" = "$(sed 's/^heapwatch: -: //' "$T/stdin.err")" ] &&
+    grep -q 'line 60001: ' "$T/file.err"; then
+    pass "stream: a bad line gives the same error ($(head -c 80 "$T/file.err"))"
+else
+    fail "stream: bad line" "status $a vs $b" "$(cat "$T/file.err" "$T/stdin.err" | head -n 4)"
+fi
+
 # --- a live Go program ---------------------------------------------------------------
 
 if [ -x "$EXAMPLES/healthy" ] && start_example healthy; then

@@ -432,6 +432,203 @@ test_shared_testdata(void **state)
     }
 }
 
+
+/* ---- folded_fold_fd: the streamed path must fold exactly as the general one ---- */
+
+/* data in a temporary file, its descriptor positioned at the start. */
+static FILE *
+temp_with(const void *data, size_t len)
+{
+    FILE *f = tmpfile();
+
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    assert_int_equal(fflush(f), 0);
+    rewind(f);
+    return f;
+}
+
+/* Folds data both ways; the sorted folded texts, totals and errors must agree. */
+static void
+both_ways(const void *data, size_t len, struct buf *general, struct buf *streamed)
+{
+    struct arena *a = arena_new(0);
+    struct folded *f = NULL;
+    struct errbuf eb = {{0}}, eb2 = {{0}};
+    struct parsed r;
+    bool recognized;
+    enum hw_err err;
+    FILE *file = temp_with(data, len);
+
+    assert_non_null(a);
+    err = folded_fold_fd(a, fileno(file), &f, &recognized, &eb);
+    fclose(file);
+    assert_true(recognized);
+    parse_n(&r, data, len);
+    assert_true(r.recognized);
+    assert_int_equal(err, r.err);
+    if (err != HW_OK) {
+        assert_string_equal(errbuf_msg(&eb, err), errbuf_msg(&r.eb, r.err));
+    } else {
+        struct folded *g;
+
+        assert_int_equal(fold_profile(r.a, r.p, 0, GRAN_FUNCTIONS, &g, &eb2), HW_OK);
+        assert_int_equal(f->total, g->total);
+        assert_int_equal(f->nstacks, g->nstacks);
+        assert_string_equal(f->type, g->type);
+        assert_string_equal(f->unit, g->unit);
+        fold_sort(f);
+        fold_sort(g);
+        assert_int_equal(fold_write(g, general), HW_OK);
+        assert_int_equal(fold_write(f, streamed), HW_OK);
+        assert_int_equal(general->len, streamed->len);
+        assert_memory_equal(general->data, streamed->data, general->len);
+    }
+    arena_free(r.a);
+    arena_free(a);
+}
+
+static void
+same_both_ways(const char *text)
+{
+    struct buf g, s;
+
+    buf_init(&g, 0);
+    buf_init(&s, 0);
+    both_ways(text, strlen(text), &g, &s);
+    buf_reset(&g);
+    buf_reset(&s);
+}
+
+static void
+test_stream_small_inputs(void **state)
+{
+    static const char *const inputs[] = {
+        "a;b;c 1\na;b;d 2\n",
+        "a;b 5\nc 1\na;b -3\n",                   /* equal paths add up */
+        "x 3\nx -3\ny;z 0\nw 1\n",                /* a zero sum and a zero count go */
+        "a;;b 1\n;a 2\n<unknown>;a 3\n",          /* nameless frames are <unknown> */
+        "# comment\r\n\r\na;b 1\r\n  c;d 2\r\n",  /* CRLF, comments, leading space */
+        "\xef\xbb\xbf" "a;b 1\nb 2",              /* BOM, no final newline */
+        "a;b 9223372036854775807\na;b 1\n",       /* the sum wraps as in fold */
+        "main.f;runtime.mallocgc 7\n",            /* no frame is dropped */
+        "a 1\nb c 2\nd 3 4\n",                    /* later lines may hold spaces and numbers */
+        "a;b 1\na;b;c x\n",                       /* a bad line: the same message */
+        "a;b 1\na\001;b 2\n",
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++)
+        same_both_ways(inputs[i]);
+}
+
+/* A few MB of sorted stacks with shared prefixes, duplicates and a bad line near the
+ * end, so that lines and the previous stack straddle the reads; and one line longer
+ * than the read buffer. */
+static void
+test_stream_big_inputs(void **state)
+{
+    struct buf in, g, s;
+    size_t i, j;
+
+    (void)state;
+    buf_init(&in, 0);
+    for (i = 0; i < 120000; i++) {
+        assert_int_equal(buf_printf(&in, "runtime.main;main.main;github.com/acme/svc/pkg%zu.Handler",
+                                    i / 1000), HW_OK);
+        for (j = 0; j < i % 7; j++)
+            assert_int_equal(buf_printf(&in, ";pkg%zu.f%zu", j, (i / 7) % 50), HW_OK);
+        assert_int_equal(buf_printf(&in, " %zu\n", i % 13), HW_OK);
+    }
+    buf_init(&g, 0);
+    buf_init(&s, 0);
+    both_ways(in.data, in.len, &g, &s);
+    assert_true(g.len > 1000000);
+    for (i = 0; i < 9000000; i += 10)
+        assert_int_equal(buf_append(&in, "0123456789", 10), HW_OK);
+    assert_int_equal(buf_printf(&in, ";leaf 5\nshort 1\n"), HW_OK);
+    g.len = s.len = 0;
+    both_ways(in.data, in.len, &g, &s);
+    assert_int_equal(buf_printf(&in, "a;b 1 x\n"), HW_OK);
+    both_ways(in.data, in.len, &g, &s);
+    buf_reset(&g);
+    buf_reset(&s);
+    buf_reset(&in);
+}
+
+/* What the general path must read: nothing is reported, nothing is left allocated. */
+static void
+test_stream_declines(void **state)
+{
+    static const struct {
+        const char *data;
+        size_t len;
+    } inputs[] = {
+        {"", 0},
+        {"\x1f\x8b\x08\x00", 4},
+        {"\xff\xfe" "a\0 \0" "1\0\n\0", 10},
+        {"a;b 1 2\nc 3 4\n", 14},                          /* two columns */
+        {"a;b 1\rc 2\r", 10},                              /* old Mac line ends */
+        {"heap profile: 1: 2 [3: 4] @ heap/1048576\n1: 2 [3: 4] @ 0x1\n", 59},
+        {"\x0a\x04\x08\x01\x10\x02", 6},                   /* protobuf */
+        {"not; a stack\n", 13},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+        struct arena *a = arena_new(0);
+        struct folded *f = (struct folded *)1;
+        struct errbuf eb = {{0}};
+        bool recognized = true;
+        FILE *file = temp_with(inputs[i].data, inputs[i].len);
+
+        assert_int_equal(folded_fold_fd(a, fileno(file), &f, &recognized, &eb), HW_OK);
+        assert_false(recognized);
+        assert_null(f);
+        assert_string_equal(eb.msg, "");
+        assert_int_equal(arena_used(a), 0);
+        fclose(file);
+        arena_free(a);
+    }
+}
+
+/* Up from a limit of 0: each step folds or fails with HW_TOOBIG, and the smallest
+ * limit that works is far below the input's size. */
+static void
+test_stream_arena_limit_walk(void **state)
+{
+    struct buf in;
+    size_t limit, i, works = 0;
+
+    (void)state;
+    buf_init(&in, 0);
+    for (i = 0; i < 3000; i++)
+        assert_int_equal(buf_printf(&in, "root;mid%zu;leaf%zu %zu\n", i % 10, i, i + 1), HW_OK);
+    for (limit = 0; limit < ((size_t)16 << 20) && works == 0; limit += 4096) {
+        struct arena *a = arena_new(limit ? limit : 1);
+        struct folded *f = NULL;
+        struct errbuf eb = {{0}};
+        bool recognized;
+        FILE *file = temp_with(in.data, in.len);
+        enum hw_err err = folded_fold_fd(a, fileno(file), &f, &recognized, &eb);
+
+        fclose(file);
+        assert_true(recognized);
+        if (err == HW_OK) {
+            assert_int_equal(f->nstacks, 3000);
+            works = limit;
+        } else {
+            assert_int_equal(err, HW_TOOBIG);
+            assert_null(f);
+        }
+        arena_free(a);
+    }
+    assert_true(works > 0);
+    buf_reset(&in);
+}
+
 int
 main(void)
 {
@@ -441,7 +638,9 @@ main(void)
         cmocka_unit_test(test_odd_stacks),      cmocka_unit_test(test_prefix_reuse),
         cmocka_unit_test(test_bad_lines),       cmocka_unit_test(test_not_recognized),
         cmocka_unit_test(test_nul_in_name),     cmocka_unit_test(test_arena_limit_walk),
-        cmocka_unit_test(test_shared_testdata),
+        cmocka_unit_test(test_shared_testdata),  cmocka_unit_test(test_stream_small_inputs),
+        cmocka_unit_test(test_stream_big_inputs), cmocka_unit_test(test_stream_declines),
+        cmocka_unit_test(test_stream_arena_limit_walk),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
