@@ -296,6 +296,27 @@ arena_release(struct arena *a, void *p)
     }
 }
 
+enum hw_err
+arena_adopt(struct arena *a, struct arena *from)
+{
+    struct chunk **tail;
+    enum hw_err err = HW_OK;
+
+    if (from == NULL)
+        return HW_OK;
+    for (tail = &a->big; *tail != NULL; tail = &(*tail)->next)
+        ;
+    *tail = from->head; /* whole chunks: their free tails are not bumped into again */
+    for (; *tail != NULL; tail = &(*tail)->next)
+        ;
+    *tail = from->big;
+    if (a->limit != 0 && (from->used > a->limit || a->used > a->limit - from->used))
+        err = a->err = HW_TOOBIG;
+    a->used += from->used;
+    free(from);
+    return err;
+}
+
 char *
 arena_strndup(struct arena *a, const char *s, size_t n)
 {

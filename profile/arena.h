@@ -38,6 +38,12 @@ void *arena_realloc(struct arena *a, void *p, size_t old, size_t n);
  * scratch memory (protobuf-c's unpack slabs). */
 void arena_release(struct arena *a, void *p);
 
+/* Takes over everything allocated from `from` (which is freed; its pointers stay
+ * valid until arena_free(a)): work done in an arena of its own, on another thread,
+ * joins the result. HW_TOOBIG when the two together are past a's limit (the memory is
+ * taken all the same, and a's later allocations fail). */
+enum hw_err arena_adopt(struct arena *a, struct arena *from);
+
 /* A NUL-terminated copy of the n bytes at s. */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_strdup(struct arena *a, const char *s);

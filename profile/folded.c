@@ -11,9 +11,11 @@
 #include "decode.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fold.h"
@@ -752,6 +754,8 @@ folded_parse(struct arena *a, const unsigned char *data, size_t len, struct prof
 #define STREAM_CHUNK ((size_t)4 << 20) /* bytes read at a time */
 #define STREAM_SNIFF ((size_t)64 << 10) /* bytes looked at before claiming the input */
 #define FRAME_BLOCK ((size_t)1 << 19)   /* frame pointers per arena block */
+#define SPLIT_MIN ((uint64_t)8 << 20)    /* files this big are read by two threads */
+#define SPLIT_SEARCH ((size_t)1 << 20)   /* how far past the middle a line end is looked for */
 
 /* The stacks folded so far: each distinct path once, found again through an
  * open-addressing table of indices, its frames in blocks of the arena. */
@@ -764,16 +768,30 @@ struct sfold {
     const char **block; /* where the next stack's frames go */
     size_t room;        /* pointers left in block */
     const char *unknown; /* the name pprof gives a frame without one */
+    /* The second half of a split input stores name indices in the frame slots, not
+     * pointers: the names are not the final ones until the halves are joined. */
+    bool by_index;
+    uint32_t unknown_idx;
 };
 
 struct stream {
     struct lexer lx;
     struct sfold f;
     int fd;
+    uint64_t off, end; /* file offset of the next read; where to stop (UINT64_MAX: EOF) */
     char *buf;
     size_t cap, len, pos; /* buf[pos..len) is not read yet */
     bool eof;
     size_t lineno;
+};
+
+/* The second half of a split input, read on a thread of its own into an arena of its
+ * own, from the line that starts after the middle. */
+struct half {
+    struct stream st;
+    pthread_t thread;
+    enum hw_err err;
+    struct errbuf eb;
 };
 
 /* Reads more input after buf[len], first moving what is still needed (the line being
@@ -783,6 +801,7 @@ stream_fill(struct stream *st, struct errbuf *eb)
 {
     size_t keep = st->pos, prev = 0;
     ssize_t r;
+    size_t want;
 
     if (st->lx.prev != NULL) {
         prev = (size_t)(st->lx.prev - st->buf);
@@ -806,12 +825,18 @@ stream_fill(struct stream *st, struct errbuf *eb)
     }
     if (st->lx.prev != NULL)
         st->lx.prev = st->buf + prev;
-    do
-        r = read(st->fd, st->buf + st->len, st->cap - st->len);
-    while (r < 0 && errno == EINTR);
+    want = st->cap - st->len;
+    if (st->end - st->off < want)
+        want = (size_t)(st->end - st->off);
+    r = 0;
+    if (want > 0)
+        do
+            r = pread(st->fd, st->buf + st->len, want, (off_t)st->off);
+        while (r < 0 && errno == EINTR);
     if (r < 0)
         return errbuf_set(eb, HW_IO, "reading: %s", strerror(errno));
     st->len += (size_t)r;
+    st->off += (uint64_t)r;
     st->eof = r == 0;
     return HW_OK;
 }
@@ -847,33 +872,21 @@ sfold_grow(struct sfold *f)
     return HW_OK;
 }
 
-/* Adds v to the path of the current stack (lx->fl[0]), a new one if not seen yet. Its
- * frames are written where the next new stack's go, and kept only if it is new. */
+/* Adds v to the path frames[0..n), which becomes a new stack (pointing at frames)
+ * when it is not there yet; *added says which. */
 static enum hw_err
-sfold_add(struct arena *a, struct sfold *f, const struct lexer *lx, int64_t v)
+sfold_put(struct sfold *f, const char **frames, size_t n, int64_t v, bool *added)
 {
-    const struct framelist *cur = &lx->fl[0];
-    size_t n = cur->n, i, h;
-    uint64_t hash;
+    uint64_t hash = frames_hash(frames, n);
+    size_t h;
     uint32_t k;
 
-    if (n > f->room) {
-        size_t want = n > FRAME_BLOCK ? n : FRAME_BLOCK;
-
-        if ((f->block = arena_alloc(a, want * sizeof(*f->block))) == NULL)
-            return arena_error(a);
-        f->room = want;
-    }
-    for (i = 0; i < n; i++) {
-        const struct name_ent *e = &lx->t.ents[cur->idx[i]];
-        f->block[i] = e->len ? e->name : f->unknown;
-    }
-    hash = frames_hash(f->block, n);
+    *added = false;
     for (h = (size_t)hash & f->mask; (k = f->slots[h]) != 0; h = (h + 1) & f->mask) {
         struct fold_stack *s = &f->stacks[k - 1];
 
         if (f->hashes[k - 1] == hash && s->nframes == n &&
-            (n == 0 || memcmp(s->frames, f->block, n * sizeof(*f->block)) == 0)) {
+            (n == 0 || memcmp(s->frames, frames, n * sizeof(*frames)) == 0)) {
             s->value = (int64_t)((uint64_t)s->value + (uint64_t)v);
             return HW_OK;
         }
@@ -891,15 +904,48 @@ sfold_add(struct arena *a, struct sfold *f, const struct lexer *lx, int64_t v)
         f->hashes = hs;
         f->cap = cap;
     }
-    f->stacks[f->n] = (struct fold_stack){.frames = f->block, .nframes = n, .value = v};
+    f->stacks[f->n] = (struct fold_stack){.frames = frames, .nframes = n, .value = v};
     f->hashes[f->n] = hash;
     f->slots[h] = (uint32_t)(f->n + 1);
-    f->block += n;
-    f->room -= n;
+    *added = true;
     if (++f->n * 2 > f->mask + 1)
         return sfold_grow(f);
     return HW_OK;
 }
+
+/* Adds v to the path of the current stack (lx->fl[0]), a new one if not seen yet. Its
+ * frames are written where the next new stack's go, and kept only if it is new. */
+static enum hw_err
+sfold_add(struct arena *a, struct sfold *f, const struct lexer *lx, int64_t v)
+{
+    const struct framelist *cur = &lx->fl[0];
+    size_t n = cur->n, i;
+    enum hw_err err;
+    bool added;
+
+    if (n > f->room) {
+        size_t want = n > FRAME_BLOCK ? n : FRAME_BLOCK;
+
+        if ((f->block = arena_alloc(a, want * sizeof(*f->block))) == NULL)
+            return arena_error(a);
+        f->room = want;
+    }
+    if (f->by_index)
+        for (i = 0; i < n; i++)
+            f->block[i] = (const char *)(uintptr_t)(lx->t.ents[cur->idx[i]].len ? cur->idx[i]
+                                                                                 : f->unknown_idx);
+    else
+        for (i = 0; i < n; i++) {
+            const struct name_ent *e = &lx->t.ents[cur->idx[i]];
+            f->block[i] = e->len ? e->name : f->unknown;
+        }
+    if ((err = sfold_put(f, f->block, n, v, &added)) != HW_OK || !added)
+        return err;
+    f->block += n;
+    f->room -= n;
+    return HW_OK;
+}
+
 
 /* One line of input. */
 static enum hw_err
@@ -977,10 +1023,11 @@ stream_lines(struct stream *st, struct errbuf *eb)
     enum hw_err err;
 
     for (;;) {
-        const char *line = st->buf + st->pos;
-        const char *nl = memchr(line, '\n', st->len - st->pos);
+        const char *line, *nl = NULL;
         size_t n;
 
+        if (st->pos < st->len) /* a half starts with no buffer at all */
+            nl = memchr(st->buf + st->pos, '\n', st->len - st->pos);
         if (nl == NULL && !st->eof) {
             if ((err = stream_fill(st, eb)) != HW_OK)
                 return err;
@@ -988,6 +1035,7 @@ stream_lines(struct stream *st, struct errbuf *eb)
         }
         if (nl == NULL && st->pos == st->len)
             return HW_OK;
+        line = st->buf + st->pos;
         n = (size_t)((nl ? nl : st->buf + st->len) - line);
         st->pos += n + (nl != NULL);
         if (n > 0 && line[n - 1] == '\r')
@@ -1019,39 +1067,199 @@ sfold_finish(struct arena *a, struct sfold *f, struct folded **out)
     return HW_OK;
 }
 
+/* Starts a stream's tables, "<unknown>" among the names; it reads fd to the end. */
+static enum hw_err
+stream_start(struct stream *st, struct arena *a, int fd)
+{
+    uint64_t hash;
+    uint32_t idx;
+    bool nul = false;
+    enum hw_err err;
+
+    st->fd = fd;
+    st->lx.a = a;
+    st->end = UINT64_MAX;
+    frame_scan("<unknown>", "<unknown>" + 9, &hash, &nul);
+    if ((err = names_grow(&st->lx.t)) != HW_OK || (err = sfold_grow(&st->f)) != HW_OK ||
+        (err = names_intern(a, &st->lx.t, "<unknown>", 9, hash, &idx)) != HW_OK)
+        return err;
+    st->f.unknown = st->lx.t.ents[idx].name;
+    st->f.unknown_idx = idx;
+    return HW_OK;
+}
+
+static void
+stream_free(struct stream *st)
+{
+    lexer_free(&st->lx);
+    free(st->f.stacks);
+    free(st->f.hashes);
+    free(st->f.slots);
+    free(st->buf);
+}
+
+/* Where a second thread should start reading a file of size bytes: just after the
+ * first line end past the middle. 0 for no split: a small file, one core, or no line
+ * end near the middle. */
+static uint64_t
+split_point(int fd, uint64_t size)
+{
+    char buf[16384];
+    uint64_t at = size / 2, stop = size / 2 + SPLIT_SEARCH;
+
+    if (size < SPLIT_MIN || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+        return 0;
+    while (at < stop && at < size) {
+        ssize_t r = pread(fd, buf, sizeof(buf), (off_t)at);
+        const char *nl;
+
+        if (r <= 0)
+            return 0;
+        if ((nl = memchr(buf, '\n', (size_t)r)) != NULL) {
+            at += (uint64_t)(nl - buf) + 1;
+            return at < size ? at : 0;
+        }
+        at += (uint64_t)r;
+    }
+    return 0;
+}
+
+static void *
+half_run(void *arg)
+{
+    struct half *h = arg;
+
+    h->err = stream_lines(&h->st, &h->eb);
+    return NULL;
+}
+
+/* Starts reading from split on a thread; NULL (and the caller reads it all) when that
+ * cannot be set up. */
+static struct half *
+half_start(struct arena *a, int fd, uint64_t split)
+{
+    struct half *h = calloc(1, sizeof(*h));
+    struct arena *ha = h ? arena_new(arena_limit(a)) : NULL;
+
+    if (ha == NULL || stream_start(&h->st, ha, fd) != HW_OK) {
+        if (h != NULL)
+            stream_free(&h->st);
+        arena_free(ha);
+        free(h);
+        return NULL;
+    }
+    h->st.f.by_index = true;
+    h->st.off = split;
+    if (pthread_create(&h->thread, NULL, half_run, h) != 0) {
+        stream_free(&h->st);
+        arena_free(ha);
+        free(h);
+        return NULL;
+    }
+    return h;
+}
+
+/* Joins the second half into the first: its names are interned with the first's, its
+ * frame slots turned from indices into those names, its paths merged with the
+ * first's, and its arena adopted (its frames stay where they are). */
+static enum hw_err
+half_join(struct stream *st, struct half *h)
+{
+    const struct names *t = &h->st.lx.t;
+    const char **map = malloc((t->n + 1) * sizeof(*map));
+    enum hw_err err = map ? HW_OK : HW_NOMEM, adopt;
+    size_t i, j;
+
+    for (i = 0; i < t->n && err == HW_OK; i++) {
+        uint32_t idx;
+
+        err = names_intern(st->lx.a, &st->lx.t, t->ents[i].name, t->ents[i].len, t->ents[i].hash,
+                           &idx);
+        if (err == HW_OK)
+            map[i] = st->lx.t.ents[idx].name;
+    }
+    for (i = 0; i < h->st.f.n && err == HW_OK; i++) {
+        struct fold_stack *s = &h->st.f.stacks[i];
+        bool added;
+
+        for (j = 0; j < s->nframes; j++)
+            s->frames[j] = map[(uintptr_t)s->frames[j]];
+        err = sfold_put(&st->f, s->frames, s->nframes, s->value, &added);
+    }
+    free(map);
+    adopt = arena_adopt(st->lx.a, h->st.lx.a);
+    h->st.lx.a = NULL;
+    return err != HW_OK ? err : adopt;
+}
+
+/* Frees the second half after its thread has ended (its arena too, unless joined). */
+static void
+half_end(struct half *h)
+{
+    stream_free(&h->st);
+    arena_free(h->st.lx.a);
+    free(h);
+}
+
+/* Reads the lines of st, and with a second half h (may be NULL) running, joins it. If
+ * the second half failed, its lines are read again here after the first half's, so
+ * that an error names its line as counted from the start of the file. */
+static enum hw_err
+stream_all(struct stream *st, struct half *h, struct errbuf *eb)
+{
+    enum hw_err err = stream_lines(st, eb);
+
+    if (h == NULL)
+        return err;
+    pthread_join(h->thread, NULL);
+    if (err == HW_OK && h->err == HW_OK) {
+        err = half_join(st, h);
+    } else if (err == HW_OK) {
+        st->end = UINT64_MAX;
+        st->eof = false;
+        err = stream_lines(st, eb);
+    }
+    half_end(h);
+    return err;
+}
+
 enum hw_err
 folded_fold_fd(struct arena *a, int fd, struct folded **out, bool *recognized, struct errbuf *eb)
 {
     struct stream st;
-    uint64_t hash;
-    uint32_t idx;
+    struct half *h = NULL;
+    struct stat sb;
+    uint64_t split;
     enum hw_err err;
 
     memset(&st, 0, sizeof(st));
     *out = NULL;
     *recognized = false;
     st.fd = fd;
-    st.lx.a = a;
+    st.end = UINT64_MAX;
     do
         err = stream_fill(&st, eb);
     while (err == HW_OK && !st.eof && st.len < STREAM_SNIFF);
     if (err != HW_OK || !stream_claims(&st))
         goto out;
     *recognized = true;
-    frame_scan("<unknown>", "<unknown>" + 9, &hash, &(bool){false});
-    if ((err = names_grow(&st.lx.t)) != HW_OK || (err = sfold_grow(&st.f)) != HW_OK ||
-        (err = names_intern(a, &st.lx.t, "<unknown>", 9, hash, &idx)) != HW_OK)
+    if ((err = stream_start(&st, a, fd)) != HW_OK)
         goto out;
-    st.f.unknown = st.lx.t.ents[idx].name;
-    if ((err = stream_lines(&st, eb)) == HW_OK)
+    /* Nothing has moved in the buffer yet: it holds the file from offset 0. */
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+        (split = split_point(fd, (uint64_t)sb.st_size)) > st.pos &&
+        (h = half_start(a, fd, split)) != NULL) {
+        if (st.len > split)
+            st.len = (size_t)split;
+        st.off = st.len;
+        st.end = split;
+        st.eof = false;
+    }
+    if ((err = stream_all(&st, h, eb)) == HW_OK)
         err = sfold_finish(a, &st.f, out);
 out:
     if (err != HW_OK)
         errbuf_set(eb, err, "reading folded stacks: %s", hw_strerror(err));
-    lexer_free(&st.lx);
-    free(st.f.stacks);
-    free(st.f.hashes);
-    free(st.f.slots);
-    free(st.buf);
+    stream_free(&st);
     return err;
 }

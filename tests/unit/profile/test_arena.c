@@ -283,6 +283,40 @@ test_free_null_and_empty(void **state)
     arena_free(arena_new(10));
 }
 
+/* Adopted memory stays valid and counted; a limit the two pass together is reported. */
+static void
+test_adopt(void **state)
+{
+    struct arena *a = arena_new(0), *b = arena_new(0), *c;
+    char *small, *big;
+    size_t used;
+
+    (void)state;
+    small = arena_strdup(b, "kept");
+    big = arena_alloc(b, (size_t)3 << 20);
+    assert_non_null(small);
+    assert_non_null(big);
+    memset(big, 7, (size_t)3 << 20);
+    assert_non_null(arena_alloc(a, 100));
+    used = arena_used(a) + arena_used(b);
+    assert_int_equal(arena_adopt(a, b), HW_OK);
+    assert_int_equal(arena_used(a), used);
+    assert_string_equal(small, "kept");
+    assert_int_equal(big[((size_t)3 << 20) - 1], 7);
+    assert_non_null(arena_alloc(a, 100)); /* a still bumps from its own chunk */
+    assert_int_equal(arena_adopt(a, NULL), HW_OK);
+
+    c = arena_new(0);
+    assert_non_null(arena_alloc(c, 5000));
+    b = arena_new(6000);
+    assert_non_null(arena_alloc(b, 2000));
+    assert_int_equal(arena_adopt(b, c), HW_TOOBIG);
+    assert_null(arena_alloc(b, 16));
+    assert_int_equal(arena_error(b), HW_TOOBIG);
+    arena_free(b);
+    arena_free(a);
+}
+
 int
 main(void)
 {
@@ -301,6 +335,7 @@ main(void)
         cmocka_unit_test(test_failed_alloc_not_charged),
         cmocka_unit_test(test_strndup),
         cmocka_unit_test(test_free_null_and_empty),
+        cmocka_unit_test(test_adopt),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
