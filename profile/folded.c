@@ -751,9 +751,11 @@ folded_parse(struct arena *a, const unsigned char *data, size_t len, struct prof
 
 /* ---- single-column folded stacks from a file, straight to folded paths ---- */
 
-#define STREAM_CHUNK ((size_t)4 << 20) /* bytes read at a time */
+#define STREAM_CHUNK ((size_t)1 << 20) /* bytes read at a time */
 #define STREAM_SNIFF ((size_t)64 << 10) /* bytes looked at before claiming the input */
-#define FRAME_BLOCK ((size_t)1 << 19)   /* frame pointers per arena block */
+/* Frame pointers per arena block: with the arena's 32-byte chunk header a block is
+ * exactly 2 MiB, one huge page (see arena_pages), and nothing of it is wasted. */
+#define FRAME_BLOCK (((size_t)2 << 20) / sizeof(const char *) - 4)
 #define SPLIT_MIN ((uint64_t)8 << 20)    /* files this big are read by two threads */
 #define SPLIT_SEARCH ((size_t)1 << 20)   /* how far past the middle a line end is looked for */
 
