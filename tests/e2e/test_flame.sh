@@ -323,6 +323,25 @@ if [ $a = 1 ] && [ $b = 1 ] && [ "$(sed 's/^heapwatch: [^:]*: //' "$T/file.err")
 else
     fail "stream: bad line" "status $a vs $b" "$(cat "$T/file.err" "$T/stdin.err" | head -n 4)"
 fi
+# -max_bytes holds for a streamed file too: a file bigger than it is refused, and so
+# is one whose folded stacks would need more memory (short lines, distinct paths).
+bounded "$HW" flame -max_bytes=1000000 -o "$T/lim.svg" "$T/big.folded" 2>"$T/lim.err"
+a=$?
+awk 'BEGIN { for (i = 0; i < 100000; i++) print "a;b;c;d;e;f;g;h;i;j;k" i " 1" }' >"$T/many.folded"
+bounded "$HW" flame -max_bytes=4000000 -o "$T/lim.svg" "$T/many.folded" 2>"$T/lim2.err"
+b=$?
+if [ $a = 1 ] && grep -q 'exceeds 1000000 bytes' "$T/lim.err" && [ $b = 1 ] &&
+    grep -q 'line [0-9]*: input exceeds the size limit' "$T/lim2.err"; then
+    pass "stream: -max_bytes limits the file and the memory ($(head -c 90 "$T/lim2.err"))"
+else
+    fail "stream: -max_bytes" "status $a and $b" "$(cat "$T/lim.err" "$T/lim2.err" | head -n 4)"
+fi
+bounded "$HW" flame -max_bytes=40000000 -format=json "$T/many.folded" >"$T/many.json" 2>"$T/lim3.err"
+if [ $? = 0 ] && [ "$(json_root "$T/many.json")" = 100000 ]; then
+    pass "stream: 100k distinct short paths under a 40 MB limit"
+else
+    fail "stream: 100k distinct short paths" "$(head -c 200 "$T/lim3.err")"
+fi
 
 # --- a live Go program ---------------------------------------------------------------
 
