@@ -274,24 +274,36 @@ looks_folded(const char *d, size_t len)
     return false;
 }
 
+/* Doubles an open-addressing table of indices + 1 (1024 slots to begin with) and
+ * puts entries 0..n-1 back, entry i's hash found at byte i * stride from hash0. Both
+ * the name table and the path table of the streamed fold grow so. */
 static enum hw_err
-names_grow(struct names *t)
+slots_grow(uint32_t **slots_io, size_t *mask, const uint64_t *hash0, size_t stride, size_t n)
 {
-    size_t i, cap = t->mask ? (t->mask + 1) * 2 : 1024;
+    size_t i, cap = *mask ? (*mask + 1) * 2 : 1024;
     uint32_t *slots = calloc(cap, sizeof(*slots));
 
     if (slots == NULL)
         return HW_NOMEM;
-    for (i = 0; i < t->n; i++) {
-        size_t h = (size_t)t->ents[i].hash & (cap - 1);
+    for (i = 0; i < n; i++) {
+        uint64_t hash = *(const uint64_t *)(const void *)((const char *)hash0 + i * stride);
+        size_t h = (size_t)hash & (cap - 1);
+
         while (slots[h] != 0)
             h = (h + 1) & (cap - 1);
         slots[h] = (uint32_t)(i + 1);
     }
-    free(t->slots);
-    t->slots = slots;
-    t->mask = cap - 1;
+    free(*slots_io);
+    *slots_io = slots;
+    *mask = cap - 1;
     return HW_OK;
+}
+
+static enum hw_err
+names_grow(struct names *t)
+{
+    return slots_grow(&t->slots, &t->mask, t->ents ? &t->ents[0].hash : NULL, sizeof(*t->ents),
+                      t->n);
 }
 
 /* The index of the name s[0..n) whose hash is hash, copied into the arena the first
@@ -769,11 +781,10 @@ struct sfold {
     size_t mask;
     const char **block; /* where the next stack's frames go */
     size_t room;        /* pointers left in block */
-    const char *unknown; /* the name pprof gives a frame without one */
+    uint32_t unknown; /* name index of "<unknown>", pprof's name for a frame without one */
     /* The second half of a split input stores name indices in the frame slots, not
      * pointers: the names are not the final ones until the halves are joined. */
     bool by_index;
-    uint32_t unknown_idx;
 };
 
 struct stream {
@@ -857,21 +868,7 @@ frames_hash(const char *const *f, size_t n)
 static enum hw_err
 sfold_grow(struct sfold *f)
 {
-    size_t i, cap = f->mask ? (f->mask + 1) * 2 : 1024;
-    uint32_t *slots = calloc(cap, sizeof(*slots));
-
-    if (slots == NULL)
-        return HW_NOMEM;
-    for (i = 0; i < f->n; i++) {
-        size_t h = (size_t)f->hashes[i] & (cap - 1);
-        while (slots[h] != 0)
-            h = (h + 1) & (cap - 1);
-        slots[h] = (uint32_t)(i + 1);
-    }
-    free(f->slots);
-    f->slots = slots;
-    f->mask = cap - 1;
-    return HW_OK;
+    return slots_grow(&f->slots, &f->mask, f->hashes, sizeof(*f->hashes), f->n);
 }
 
 /* Adds v to the path frames[0..n), which becomes a new stack (pointing at frames)
@@ -932,15 +929,11 @@ sfold_add(struct arena *a, struct sfold *f, const struct lexer *lx, int64_t v)
             return arena_error(a);
         f->room = want;
     }
-    if (f->by_index)
-        for (i = 0; i < n; i++)
-            f->block[i] = (const char *)(uintptr_t)(lx->t.ents[cur->idx[i]].len ? cur->idx[i]
-                                                                                 : f->unknown_idx);
-    else
-        for (i = 0; i < n; i++) {
-            const struct name_ent *e = &lx->t.ents[cur->idx[i]];
-            f->block[i] = e->len ? e->name : f->unknown;
-        }
+    for (i = 0; i < n; i++) {
+        uint32_t k = lx->t.ents[cur->idx[i]].len ? cur->idx[i] : f->unknown;
+
+        f->block[i] = f->by_index ? (const char *)(uintptr_t)k : lx->t.ents[k].name;
+    }
     if ((err = sfold_put(f, f->block, n, v, &added)) != HW_OK || !added)
         return err;
     f->block += n;
@@ -1008,11 +1001,9 @@ stream_claims(struct stream *st)
             nl--;
         len = (size_t)(nl - d);
     }
-    if (memchr(d, '\n', len) == NULL && memchr(d, '\r', len) != NULL)
-        return false;
-    if (!looks_folded(d, len))
-        return false;
     lines_init(&ls, d, len);
+    if (ls.sep != '\n' || !looks_folded(d, len))
+        return false;
     while (lines_next(&ls, &line, &n))
         if (fline_parse(line, n, &fl, &why) > 0)
             return !fl.two;
@@ -1085,8 +1076,7 @@ stream_start(struct stream *st, struct arena *a, int fd)
     if ((err = names_grow(&st->lx.t)) != HW_OK || (err = sfold_grow(&st->f)) != HW_OK ||
         (err = names_intern(a, &st->lx.t, "<unknown>", 9, hash, &idx)) != HW_OK)
         return err;
-    st->f.unknown = st->lx.t.ents[idx].name;
-    st->f.unknown_idx = idx;
+    st->f.unknown = idx;
     return HW_OK;
 }
 
@@ -1143,22 +1133,18 @@ half_start(struct arena *a, int fd, uint64_t split)
     struct half *h = calloc(1, sizeof(*h));
     struct arena *ha = h ? arena_new(arena_limit(a)) : NULL;
 
-    if (ha == NULL || stream_start(&h->st, ha, fd) != HW_OK) {
-        if (h != NULL)
-            stream_free(&h->st);
-        arena_free(ha);
-        free(h);
-        return NULL;
-    }
+    if (ha == NULL || stream_start(&h->st, ha, fd) != HW_OK)
+        goto fail;
     h->st.f.by_index = true;
     h->st.off = split;
-    if (pthread_create(&h->thread, NULL, half_run, h) != 0) {
+    if (pthread_create(&h->thread, NULL, half_run, h) == 0)
+        return h;
+fail:
+    if (h != NULL)
         stream_free(&h->st);
-        arena_free(ha);
-        free(h);
-        return NULL;
-    }
-    return h;
+    arena_free(ha);
+    free(h);
+    return NULL;
 }
 
 /* Joins the second half into the first: its names are interned with the first's, its
